@@ -1,0 +1,58 @@
+"""What every check sees (the Context) and what it returns (an Outcome).
+
+A check is a pure function ``(spec, Context) -> Outcome``: no I/O, no student code. The scorer
+turns the Outcome's credit (0..1) into points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.compare import is_numeric
+from grader.report import CheckDetails, CheckStatus
+from grader.sheet import Sheet
+from grader.spec import Derivation, FunctionCheck, Tolerance, ValueCheck
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    value: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: CheckStatus
+    credit: float
+    message: str
+    details: CheckDetails = field(default_factory=CheckDetails)
+
+
+@dataclass(frozen=True)
+class Context:
+    sheet: Sheet
+    answers: Mapping[str, Any]
+    probes: Mapping[str, Sequence[ProbeResult]]
+    expected: Mapping[str, Any]
+    expected_probes: Mapping[str, Sequence[Any]]
+    run_problem: str = ""
+
+    def tolerance(self, check: ValueCheck | FunctionCheck) -> Tolerance:
+        return check.tolerance or self.sheet.spec.tolerance
+
+    def missing(self, name: str, what: str = "defined") -> Outcome:
+        why = f" {self.run_problem}" if self.run_problem else ""
+        return Outcome("error", 0.0, f"`{name}` is not {what} after running your submission.{why}")
+
+    def derive(self, derivation: Derivation, values: Mapping[str, Any]) -> Any:
+        """Call a trusted derive.py function on named values; numeric lists become arrays."""
+        args = [_numeric(values[name]) for name in derivation.args]
+        return self.sheet.derive[derivation.function](*args)
+
+
+def _numeric(value: Any) -> Any:
+    return np.asarray(value, dtype=float) if isinstance(value, list) and is_numeric(value) else value

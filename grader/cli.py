@@ -1,0 +1,110 @@
+"""The ``grader`` command: parses options, calls the library, renders. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from grader.grade import grade_batch
+from grader.reference import check_reference, lock_sheet
+from grader.report import ScoreReport
+from grader.runner import ProcessRunner
+from grader.sheet import SheetError, all_sheet_ids, load_sheet
+from grader.spec import SheetSpec
+from grader.writers.feedback_md import pts
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Grade neural-network exercise sheets in a sandbox, with feedback per point.")
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False) -> None:
+    _state["debug"] = debug
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Grader and sheet errors end the command with one line (a traceback with --debug)."""
+    try:
+        yield
+    except (SheetError, FileNotFoundError, NotADirectoryError) as exc:
+        if _state["debug"]:
+            raise
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+def _line(report: ScoreReport) -> None:
+    status = "" if report.run.status == "completed" else f"  [{report.run.status}]"
+    typer.echo(f"  {report.student:<28} {pts(report.score):>6} / {pts(report.max_score)}{status}")
+
+
+@app.command()
+def grade(
+    sheet: Annotated[str, typer.Argument(help="sheet id under sheets/, or a sheet folder")],
+    submissions: Annotated[Path, typer.Argument(help="folder with one entry per student")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="where reports and gradebook go")],
+) -> None:
+    """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv."""
+    with _errors():
+        spec = load_sheet(sheet)
+        runner = ProcessRunner()
+        typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
+        result = grade_batch(spec, submissions, out, runner, on_report=_line)
+    typer.echo(f"{len(result.reports)} submissions graded. Reports: {out}/<student>/feedback.md "
+               f"and report.json; gradebook: {result.gradebook}")
+
+
+@app.command()
+def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")]) -> None:
+    """Run the reference solution and write the sheet's expected-answers lock file."""
+    with _errors():
+        spec = load_sheet(sheet)
+        result = lock_sheet(spec, ProcessRunner())
+        typer.echo(f"{spec.lock_path}: {len(result.answers)} answers, "
+                   f"{sum(map(len, result.probe_outputs.values()))} probe outputs")
+
+
+@app.command("check-reference")
+def check_reference_cmd(
+    sheet: Annotated[str | None, typer.Argument(help="sheet id or folder")] = None,
+    all_sheets: Annotated[bool, typer.Option("--all", help="every sheet under sheets/")] = False,
+) -> None:
+    """Fail unless each reference earns every auto-graded point and its lock is fresh."""
+    if (sheet is None) == (not all_sheets):
+        typer.secho("error: give one SHEET or --all", fg="red", err=True)
+        raise typer.Exit(2)
+    failed = False
+    with _errors():
+        for sheet_id in all_sheet_ids() if all_sheets else [str(sheet)]:
+            result = check_reference(load_sheet(sheet_id), ProcessRunner())
+            score = f"{pts(result.report.score)} / {pts(result.report.max_score)}" if result.report else "-"
+            typer.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.sheet}: {score}")
+            for problem in result.problems:
+                typer.echo(f"     - {problem}")
+            failed = failed or not result.ok
+    if failed:
+        raise typer.Exit(1)
+
+
+_SCHEMAS: dict[str, Callable[[], dict[str, object]]] = {
+    "sheet": SheetSpec.model_json_schema,
+    "report": ScoreReport.model_json_schema,
+}
+
+
+@app.command()
+def schema(what: Annotated[str, typer.Argument(help="sheet or report")] = "sheet") -> None:
+    """Print the JSON Schema of sheet.yaml or of report.json."""
+    if what not in _SCHEMAS:
+        typer.secho(f"error: schema is one of {sorted(_SCHEMAS)}", fg="red", err=True)
+        raise typer.Exit(2)
+    json.dump(_SCHEMAS[what](), sys.stdout, indent=2)
+    typer.echo()

@@ -1,0 +1,209 @@
+"""Compare a student's value with an expected one; say precisely how they differ.
+
+Values are what :func:`grader.harness.wire.decode` returns: Python scalars, strings, numpy
+arrays, lists, tuples, dicts, and the :class:`Unsupported`/:class:`CallableRef` markers. Numbers
+follow :class:`grader.spec.Tolerance`. Nothing here calls a method the student's code defined:
+by the time a value reaches this module it is plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.harness.wire import CallableRef, Unsupported
+from grader.spec import Tolerance
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    message: str = ""
+    got: str | None = None
+    expected: str | None = None
+    worst_index: tuple[int, ...] | None = None
+    hint: str = ""
+
+
+PASS = Verdict(ok=True)
+
+
+def fmt(value: Any) -> str:
+    """A short, numpy-2-proof rendering: 6 significant digits, long arrays elided."""
+    if isinstance(value, Unsupported):
+        return f"<unsupported type {value.typename}>"
+    if isinstance(value, CallableRef):
+        return f"<function {value.name}>"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.6g}"
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=6, separator=", ", threshold=24, edgeitems=3)
+    if isinstance(value, list | tuple) and len(value) > 12:
+        head = ", ".join(fmt(v) for v in value[:6])
+        return f"[{head}, … {len(value) - 6} more]"
+    if isinstance(value, list | tuple):
+        inner = ", ".join(fmt(v) for v in value)
+        return f"({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{inner}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {fmt(v)}" for k, v in value.items()) + "}"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def is_numeric(value: Any) -> bool:
+    """True for numbers, numeric arrays and rectangular nested lists/tuples of numbers; not bools."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iuf"
+    if not isinstance(value, list | tuple) or not all(
+            is_numeric(v) or isinstance(v, bool) for v in value):
+        return False
+    try:  # rectangular only: (array, float) is a sequence of two answers, not an array
+        np.asarray(value, dtype=float)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe_kind(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, Unsupported):
+        return f"an object of unsupported type {value.typename}"
+    if isinstance(value, CallableRef):
+        return f"a function ({value.name})"
+    return f"a {type(value).__name__}"
+
+
+def compare(got: Any, expected: Any, tol: Tolerance, path: str = "") -> Verdict:
+    """PASS, or a Verdict whose message names where and how ``got`` differs from ``expected``."""
+    if isinstance(expected, bool):
+        return _compare_exact(got, expected, path, bool)
+    if is_numeric(expected):
+        return _compare_numeric(got, expected, tol, path)
+    if isinstance(expected, str) or expected is None:
+        return _compare_exact(got, expected, path, type(expected))
+    if isinstance(expected, dict):
+        return _compare_dict(got, expected, tol, path)
+    if isinstance(expected, list | tuple):
+        return _compare_sequence(got, expected, tol, path)
+    raise TypeError(f"cannot compare with an expected value of type {type(expected).__name__}")
+
+
+def _at(path: str) -> str:
+    return f"{path}: " if path else ""
+
+
+def _compare_exact(got: Any, expected: Any, path: str, kind: type) -> Verdict:
+    if type(got) is kind and got == expected:
+        return PASS
+    msg = f"{_at(path)}got {fmt(got)}, expected {fmt(expected)}"
+    if type(got) is not kind:
+        msg = f"{_at(path)}got {_describe_kind(got)} ({fmt(got)}), expected {fmt(expected)}"
+    return Verdict(False, msg, fmt(got), fmt(expected))
+
+
+def _compare_sequence(got: Any, expected: list[Any] | tuple[Any, ...], tol: Tolerance,
+                      path: str) -> Verdict:
+    if not isinstance(got, list | tuple):
+        return Verdict(False, f"{_at(path)}got {_describe_kind(got)}, expected a sequence of "
+                       f"{len(expected)} items", fmt(got), fmt(expected))
+    if len(got) != len(expected):
+        return Verdict(False, f"{_at(path)}got {len(got)} items, expected {len(expected)}",
+                       fmt(got), fmt(expected))
+    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+        verdict = compare(g, e, tol, f"{path}[{i}]")
+        if not verdict.ok:
+            return verdict
+    return PASS
+
+
+def _compare_dict(got: Any, expected: dict[Any, Any], tol: Tolerance, path: str) -> Verdict:
+    if not isinstance(got, dict):
+        return Verdict(False, f"{_at(path)}got {_describe_kind(got)}, expected a dict with keys "
+                       f"{sorted(map(str, expected))}", fmt(got), fmt(expected))
+    by_text = {str(k): v for k, v in got.items()}  # {10: …} and {"10": …} mean the same here
+    missing = [k for k in expected if k not in got and str(k) not in by_text]
+    if missing:
+        return Verdict(False, f"{_at(path)}missing keys {missing}", fmt(got), fmt(expected))
+    for key, exp in expected.items():
+        value = got[key] if key in got else by_text[str(key)]
+        verdict = compare(value, exp, tol, f"{path}[{key!r}]")
+        if not verdict.ok:
+            return verdict
+    return PASS
+
+
+def _compare_numeric(got: Any, expected: Any, tol: Tolerance, path: str) -> Verdict:
+    exp = np.asarray(expected, dtype=float)
+    if not (is_numeric(got) or isinstance(got, bool)):
+        return Verdict(False, f"{_at(path)}got {_describe_kind(got)} ({fmt(got)}), expected a "
+                       f"number{'' if exp.ndim == 0 else f' array of shape {exp.shape}'}",
+                       fmt(got), fmt(expected))
+    try:
+        arr = np.asarray(got, dtype=float)
+    except ValueError:
+        return Verdict(False, f"{_at(path)}got a ragged nested list, expected shape {exp.shape}",
+                       fmt(got), fmt(expected))
+    if arr.shape != exp.shape:
+        return Verdict(False, f"{_at(path)}got shape {arr.shape}, expected shape {exp.shape}",
+                       fmt(got), fmt(expected), hint=shape_hint(arr, exp, tol))
+    close = np.isclose(arr, exp, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
+    if close.all():
+        return PASS
+    return _numeric_mismatch(arr, exp, close, tol, path)
+
+
+def _numeric_mismatch(arr: np.ndarray, exp: np.ndarray, close: np.ndarray, tol: Tolerance,
+                      path: str) -> Verdict:
+    allowed = tol.atol + tol.rtol * np.abs(exp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        excess = np.where(close, -1.0, np.abs(arr - exp) / np.where(allowed > 0, allowed, 1e-300))
+    excess = np.nan_to_num(excess, nan=np.inf)
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), exp.shape))
+    g, e = arr[worst], exp[worst]
+    detail = (f"got {fmt(g)}, expected {fmt(e)} (|difference| {fmt(abs(g - e))} > "
+              f"tolerance {fmt(allowed[worst])} = {tol.describe()})")
+    if exp.ndim:
+        bad = int((~close).sum())
+        where = f"element {list(worst)}"
+        detail = f"{where}: {detail}; {bad} of {exp.size} elements outside the tolerance"
+    return Verdict(False, _at(path) + detail, fmt(arr if arr.ndim else g),
+                   fmt(exp if exp.ndim else e), worst if exp.ndim else None,
+                   hint=value_hint(arr, exp, tol))
+
+
+def _close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
+    return a.shape == b.shape and bool(np.isclose(a, b, rtol=tol.rtol, atol=tol.atol).all())
+
+
+def value_hint(got: np.ndarray, exp: np.ndarray, tol: Tolerance) -> str:
+    """A guess at the typical slip behind a wrong number, or ''."""
+    if not np.isfinite(got).all() and np.isfinite(exp).all():
+        return "your value contains NaN or inf: an overflow or a division by zero?"
+    guesses = [
+        (-exp, "the sign is flipped"),
+        (2 * exp, "it is twice the expected value: a missing ½ (½·SSE vs SSE) or a sum for a mean?"),
+        (exp / 2, "it is half the expected value: an extra ½, or a mean where a sum was expected?"),
+    ]
+    if exp.ndim == 2 and exp.shape[0] == exp.shape[1]:
+        guesses.append((exp.T, "it is the transpose of the expected matrix (W vs Wᵀ?)"))
+    for candidate, text in guesses:
+        if np.any(candidate != exp) and _close(got, candidate, tol):
+            return text
+    if exp.ndim and _close(np.abs(got), np.abs(exp), tol):
+        return "the magnitudes are right but some signs are flipped"
+    return ""
+
+
+def shape_hint(got: np.ndarray, exp: np.ndarray, tol: Tolerance) -> str:
+    if exp.ndim == 2 and got.shape == exp.T.shape and _close(got, exp.T, tol):
+        return "it is the transpose of the expected array (W vs Wᵀ?)"
+    if got.size == exp.size and _close(got.reshape(exp.shape), exp, tol):
+        return f"the numbers are right; reshape to {exp.shape} (e.g. a column where a row was expected)"
+    return ""

@@ -1,0 +1,44 @@
+"""Cell bookkeeping shared by the script and notebook paths of the driver."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from typing import Any
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_MARK = re.compile(r"^# ?%%", re.MULTILINE)
+_MAX_TRACEBACK = 4000
+
+
+def cell_error(index: int, kind: str, ename: str, evalue: str, tb: str) -> dict[str, Any]:
+    return {"index": index, "kind": kind, "ename": ename[:200], "evalue": evalue[:1000],
+            "traceback": _ANSI.sub("", tb)[-_MAX_TRACEBACK:]}
+
+
+class CappedText(io.StringIO):
+    """A text sink that keeps the first ``cap`` characters and counts the rest."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap, self.dropped = cap, 0
+
+    def write(self, s: str) -> int:
+        room = self.cap - self.tell()
+        if room > 0:
+            super().write(s[:room])
+        self.dropped += max(0, len(s) - max(room, 0))
+        return len(s)
+
+    def text(self) -> str:
+        note = f"\n[... {self.dropped} more characters not kept]" if self.dropped else ""
+        return self.getvalue() + note
+
+
+def split_script(source: str) -> list[tuple[int, str]]:
+    """Cells of a script as (first line number, code); one cell when there are no markers."""
+    starts = [0] + [source.count("\n", 0, m.start()) for m in _CELL_MARK.finditer(source)]
+    lines = source.splitlines(keepends=True)
+    bounds = [*sorted(set(starts)), len(lines)]
+    return [(a, "".join(lines[a:b])) for a, b in itertools.pairwise(bounds) if "".join(lines[a:b]).strip()]

@@ -1,0 +1,148 @@
+"""Run one submission and write what it left behind as JSON.
+
+Usage: ``python driver.py JOB.json RESULT.json``. This is the program the runner starts (later
+inside the sandbox). It imports nothing from the grading side: the job names the source file,
+the answer names and the probe inputs, never an expected value.
+
+A notebook runs with nbclient in a fresh kernel; a script runs in this interpreter, split into
+cells at ``# %%`` markers. Either way a cell that raises does not stop the cells after it, and
+each cell gets ``min(cell timeout, time left)``. Then ``extract`` reads the answers in the
+same namespace the student's code filled.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from typing import Any
+
+# Sibling modules, imported before any student code runs.
+import extract
+from cells import CappedText, cell_error, split_script
+
+_SAFETY_MARGIN_S = 2.0
+
+
+class CellTimeout(BaseException):
+    """Raised in a script cell that runs past its time limit."""
+
+
+class Budget:
+    """Seconds left before the driver must stop running student cells."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        self.cell_limit = float(job["cell_timeout_s"])
+        self.deadline = time.monotonic() + float(job["total_timeout_s"]) - _SAFETY_MARGIN_S
+
+    def next_cell(self) -> float:
+        return max(0.5, min(self.cell_limit, self.deadline - time.monotonic()))
+
+
+def run_script(job: dict[str, Any], budget: Budget) -> tuple[dict[str, Any], dict[str, Any]]:
+    path = job["source"]
+    with open(path, "rb") as fh:
+        source = fh.read().decode("utf-8")
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}
+    sys.argv, sys.path[0] = [path], os.path.dirname(path)
+    out, err = CappedText(job["max_output_chars"]), CappedText(job["max_output_chars"])
+    cells = split_script(source)
+    errors = [e for i, (line, code) in enumerate(cells)
+              if (e := _run_script_cell(i, line, code, path, namespace, budget, out, err))]
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    run = {"n_cells": len(cells), "cell_errors": errors, "stdout": out.text(), "stderr": err.text()}
+    return run, namespace
+
+
+def _run_script_cell(index: int, first_line: int, code: str, path: str, namespace: dict[str, Any],
+                     budget: Budget, out: CappedText, err: CappedText) -> dict[str, Any] | None:
+    def _timeout(signum: int, frame: Any) -> None:
+        raise CellTimeout
+
+    limit = budget.next_cell()
+    signal.signal(signal.SIGALRM, _timeout)
+    sys.stdout, sys.stderr = out, err
+    try:
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        exec(compile("\n" * first_line + code, path, "exec"), namespace)
+    except CellTimeout:
+        return cell_error(index, "timeout", "CellTimeout", f"cell ran longer than {limit:.0f} s", "")
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt included: later cells still run
+        student_frames = exc.__traceback__.tb_next if exc.__traceback__ else None  # skip the exec line
+        tb = "".join(traceback.format_exception(type(exc), exc, student_frames))
+        message = extract.describe(exc).split(": ", 1)[-1]
+        return cell_error(index, "error", type(exc).__name__, message, tb)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    return None
+
+
+def _die_with_parent() -> None:
+    # The kernel gets its own session from jupyter_client; tie its life to this driver.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def run_notebook(job: dict[str, Any], budget: Budget, out_path: str) -> dict[str, Any]:
+    import nbformat
+    from nbrun import CappedClient, read_notebook
+
+    nb, problem = read_notebook(job["source"], job["max_cells"])
+    if problem:
+        return {"status": "invalid_submission", "message": problem}
+    n_cells = len(nb.cells)
+    code = "\n".join([
+        "def _grader_collect():",
+        "    import importlib.util as u",
+        f"    s = u.spec_from_file_location('_grader_extract', {extract.__file__!r})",
+        "    m = u.module_from_spec(s); s.loader.exec_module(m)",
+        f"    m.write_answers(globals(), {job['job_path']!r}, {out_path!r})",
+        "_grader_collect()",
+    ])
+    nb.cells.append(nbformat.v4.new_code_cell(code))
+    client = CappedClient(nb, job, budget.next_cell, resources={"metadata": {"path": job["workdir"]}})
+    status, message = "completed", ""
+    try:
+        client.execute(preexec_fn=_die_with_parent)
+    except Exception as exc:  # DeadKernelError and friends
+        status, message = "kernel_died", f"the kernel stopped: {extract.describe(exc)}"
+    run = client.summary(n_cells)
+    if run.pop("extraction_error") and status == "completed":
+        status, message = "harness_error", "reading the answers failed inside the kernel"
+    return {"status": status, "message": message, **run}
+
+
+def main(job_path: str, result_path: str) -> int:
+    started = time.monotonic()
+    with open(job_path, encoding="utf-8") as fh:
+        job = json.load(fh)
+    job["job_path"] = job_path
+    budget = Budget(job)
+    answers_path = result_path + ".answers"
+    try:
+        if job["kind"] == "notebook":
+            result = run_notebook(job, budget, answers_path)
+            if os.path.exists(answers_path) and not os.path.islink(answers_path):
+                with open(answers_path, encoding="utf-8") as fh:
+                    result.update(json.load(fh))
+        else:
+            run, namespace = run_script(job, budget)
+            result = {"status": "completed", "message": "", **run, **extract.collect(namespace, job)}
+    except UnicodeDecodeError as exc:
+        result = {"status": "invalid_submission", "message": f"the file is not UTF-8 text: {exc}"}
+    except SyntaxError as exc:
+        result = {"status": "invalid_submission", "message": f"cannot compile: {exc}"}
+    result["duration_s"] = round(time.monotonic() - started, 3)
+    payload = json.dumps(result, allow_nan=False)
+    fd = os.open(result_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(payload)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,100 @@
+"""Read the answers a submission left behind and call its functions on the probe inputs.
+
+Runs inside the submission's process (the kernel, or the script's interpreter), after the
+student's code. It never sees expected values: only answer names and probe inputs. Every
+failure is recorded per answer or per probe, so one bad answer cannot hide the others.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+_MAX_ERROR = 500
+
+
+def _sibling(name: str) -> ModuleType:
+    # Loaded by path so a student's module of the same name cannot shadow it.
+    spec = importlib.util.spec_from_file_location(f"_grader_{name}", Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+wire = _sibling("wire")
+
+
+class ProbeTimeout(BaseException):
+    """Raised in the main thread when a probe call runs past its time limit."""
+
+
+def describe(exc: BaseException) -> str:
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except BaseException:  # a hostile __str__ must not break extraction
+        text = f"{type(exc).__name__} (its message could not be shown)"
+    return text[:_MAX_ERROR]
+
+
+def _encode_answer(value: Any) -> Any:
+    try:
+        return wire.encode(value)
+    except BaseException as exc:
+        return {"$unsupported": f"could not serialize: {describe(exc)}"}
+
+
+def _call_with_timeout(fn: Any, args: list[Any], seconds: float) -> Any:
+    if threading.current_thread() is not threading.main_thread():
+        return fn(*args)  # no SIGALRM here; the runner's wall clock still bounds the run
+
+    def _raise(signum: int, frame: Any) -> None:
+        raise ProbeTimeout
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _probe(fn: Any, encoded_args: list[Any], seconds: float) -> dict[str, Any]:
+    try:
+        args = [wire.decode(a) for a in encoded_args]  # fresh copies: calls may mutate them
+        output = _call_with_timeout(fn, args, seconds)
+    except ProbeTimeout:
+        return {"error": f"timed out after {seconds:g} s"}
+    except BaseException as exc:
+        return {"error": describe(exc)}
+    return {"output": _encode_answer(output)}
+
+
+def collect(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    answers = {name: _encode_answer(namespace[name]) for name in job["answers"] if name in namespace}
+    probes: dict[str, list[dict[str, Any]]] = {}
+    for name, calls in job["probes"].items():
+        fn = namespace.get(name)
+        if not callable(fn):
+            continue  # reported as a missing function by the grader
+        probes[name] = [_probe(fn, args, job["probe_timeout_s"]) for args in calls]
+    return {"answers": answers, "probes": probes}
+
+
+def write_answers(namespace: dict[str, Any], job_path: str, out_path: str) -> None:
+    """Entry point used after the student's code: collect and write JSON to a new file."""
+    with open(job_path, encoding="utf-8") as fh:
+        job = json.load(fh)
+    payload = json.dumps(collect(namespace, job), allow_nan=False)
+    fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(payload)

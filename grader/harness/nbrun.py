@@ -1,0 +1,84 @@
+"""Notebook execution for the driver: a bounded nbclient client and a careful reader."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import nbformat
+from cells import cell_error
+from nbclient import NotebookClient
+
+
+def read_notebook(path: str, max_cells: int) -> tuple[Any, str]:
+    """The notebook (v4) and '' — or None and the reason it cannot be run."""
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8")
+        nb = nbformat.reads(text, as_version=4)
+    except UnicodeDecodeError as exc:
+        return None, f"the notebook is not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except Exception as exc:  # nbformat raises several types for broken JSON
+        return None, f"the file is not a readable Jupyter notebook: {str(exc)[:300]}"
+    n_code = sum(1 for c in nb.cells if c.get("cell_type") == "code")
+    if n_code > max_cells:
+        return None, f"the notebook has {n_code} code cells; the limit is {max_cells}"
+    for index, cell in enumerate(nb.cells):
+        cell.metadata["grader_index"] = index  # feedback names the student's own cell number
+        cell.outputs = []
+    nb.cells = [c for c in nb.cells if c.get("cell_type") == "code"]
+    return nb, ""
+
+
+class CappedClient(NotebookClient):
+    """nbclient with output kept under a character budget and errors collected per cell."""
+
+    def __init__(self, nb: Any, job: dict[str, Any], cell_timeout: Callable[[], float],
+                 resources: dict[str, Any]) -> None:
+        super().__init__(
+            nb, resources=resources, kernel_name="python3", allow_errors=True,
+            interrupt_on_timeout=True, shutdown_kernel="immediate", record_timing=False,
+            timeout_func=lambda cell: int(cell_timeout() + 0.999),
+            error_on_timeout={"ename": "CellTimeout", "evalue": "cell ran past its time limit",
+                              "traceback": []},
+        )
+        self.room = int(job["max_output_chars"])
+        self.dropped = 0
+        self.timed_out: dict[int, int] = {}
+
+    async def _async_handle_timeout(self, timeout: int, cell: Any = None) -> Any:
+        if cell is not None:
+            self.timed_out[cell.metadata.get("grader_index", -1)] = timeout
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None,
+               cell_index: int) -> Any:
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
+        if msg["msg_type"] != "error" and size > self.room:
+            self.dropped += size
+            return None
+        self.room -= size
+        return super().output(outs, msg, display_id, cell_index)
+
+    def summary(self, n_cells: int) -> dict[str, Any]:
+        errors: list[dict[str, Any]] = []
+        stdout: list[str] = []
+        stderr: list[str] = []
+        for cell in self.nb.cells[:n_cells]:
+            index = cell.metadata["grader_index"]
+            if index in self.timed_out:
+                limit = self.timed_out[index]
+                errors.append(cell_error(index, "timeout", "CellTimeout",
+                                         f"cell ran longer than {limit} s", ""))
+                continue
+            for out in cell.get("outputs", []):
+                if out.output_type == "error":
+                    errors.append(cell_error(index, "error", out.ename, out.evalue, "\n".join(out.traceback)))
+                elif out.output_type == "stream":
+                    (stdout if out.name == "stdout" else stderr).append(out.text)
+        note = f"\n[... {self.dropped} more characters of output not kept]" if self.dropped else ""
+        tail = self.nb.cells[n_cells].get("outputs", []) if len(self.nb.cells) > n_cells else []
+        failed = [f"{o.ename}: {o.evalue}" for o in tail if o.output_type == "error"]
+        return {"extraction_error": "; ".join(failed)[:1000], "n_cells": n_cells,
+                "cell_errors": errors, "stdout": "".join(stdout) + note, "stderr": "".join(stderr)}

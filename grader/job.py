@@ -1,0 +1,67 @@
+"""The two models that cross the sandbox boundary: the Job going in and the RunResult coming out.
+
+Both are plain JSON. The Job carries answer names and probe inputs, never an expected value.
+The RunResult is untrusted: it is parsed with a size cap and validated here, and anything that
+does not fit becomes that student's error.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, JsonValue
+
+from grader.spec import Frozen
+
+RunStatus = Literal[
+    "completed",           # every cell ran (some may have raised); answers were read
+    "timeout",             # the whole run passed its wall-clock limit and was killed
+    "crashed",             # the process died (signal, os._exit, memory) before writing results
+    "kernel_died",         # the notebook's kernel stopped mid-run
+    "invalid_submission",  # not a readable notebook/script (not JSON, not UTF-8, too many cells)
+    "harness_error",       # reading the answers failed; a grader problem unless the code sabotaged it
+    "malformed_result",    # the result file was missing the format, too large, or a symlink
+]
+
+
+class Job(Frozen):
+    source: str = Field(description="absolute path of the file to run, inside the workdir")
+    kind: Literal["notebook", "script"]
+    workdir: str
+    answers: list[str]
+    probes: dict[str, list[list[JsonValue]]] = Field(
+        default_factory=dict, description="function name -> wire-encoded argument lists")
+    probe_timeout_s: float
+    cell_timeout_s: float
+    total_timeout_s: float
+    max_output_chars: int
+    max_cells: int
+
+
+class CellError(Frozen):
+    index: int = Field(description="0-based position of the cell in the notebook or script")
+    kind: Literal["error", "timeout"]
+    ename: str
+    evalue: str
+    traceback: str = ""
+
+
+class ProbeOutcome(Frozen):
+    output: JsonValue = None
+    error: str | None = None
+
+
+class RunResult(Frozen):
+    status: RunStatus
+    message: str = ""
+    n_cells: int = 0
+    cell_errors: list[CellError] = Field(default_factory=list)
+    answers: dict[str, JsonValue] = Field(default_factory=dict)
+    probes: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)
+    stdout: str = ""
+    stderr: str = ""
+    duration_s: float = 0.0
+
+    @classmethod
+    def failure(cls, status: RunStatus, message: str, **extra: Any) -> RunResult:
+        return cls(status=status, message=message, **extra)

@@ -1,0 +1,112 @@
+"""The expected-answers lock file: what the reference solution produced, and where.
+
+``grader lock SHEET`` runs the reference through the same discovery, job and runner that
+students go through and writes ``sheets/<id>/expected.lock.json``. The lock records hashes of the
+sheet folder and of the reference, so a change to either makes it stale; grading refuses a
+stale lock, and ``grader check-reference`` fails on one.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+from pydantic import JsonValue, ValidationError
+
+from grader.harness import wire
+from grader.job import RunResult
+from grader.sheet import Sheet, SheetError, hash_tree
+from grader.spec import Frozen, FunctionCheck
+
+
+class Environment(Frozen):
+    python: str
+    numpy: str
+    platform: str
+    grader: str
+
+    @classmethod
+    def current(cls) -> Environment:
+        return cls(python=platform.python_version(), numpy=np.__version__,
+                   platform=f"{platform.system()} {platform.machine()}", grader=version("grader"))
+
+
+class SheetLock(Frozen):
+    sheet: str
+    sheet_hash: str
+    reference_hash: str
+    environment: Environment
+    answers: dict[str, JsonValue]
+    probe_outputs: dict[str, list[JsonValue]]
+
+    def decoded(self) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+        answers = {k: wire.decode(v) for k, v in self.answers.items()}
+        probes = {k: [wire.decode(v) for v in vs] for k, vs in self.probe_outputs.items()}
+        return answers, probes
+
+
+def reference_problems(sheet: Sheet, run: RunResult) -> list[str]:
+    """Why this run of the reference cannot define the expected answers ([] when it can)."""
+    problems = [] if run.status == "completed" else [f"run {run.status}: {run.message}"]
+    problems += [f"cell {e.index + 1} raised {e.ename}: {e.evalue}" for e in run.cell_errors]
+    for name in sheet.spec.answer_names():
+        value = run.answers.get(name)
+        if value is None and name not in run.answers:
+            problems.append(f"answer {name!r} is not defined")
+        elif isinstance(wire.decode(value), wire.Unsupported):
+            problems.append(f"answer {name!r} has an unsupported type")
+    for _, check in sheet.spec.checks():
+        if isinstance(check, FunctionCheck):
+            outcomes = run.probes.get(check.answer)
+            if outcomes is None:
+                problems.append(f"function {check.answer!r} is not defined")
+            problems += [f"{check.answer} probe #{i}: {o.error}"
+                         for i, o in enumerate(outcomes or [], 1) if o.error]
+    return problems
+
+
+def build_lock(sheet: Sheet, run: RunResult) -> SheetLock:
+    problems = reference_problems(sheet, run)
+    if problems:
+        raise SheetError(f"reference of {sheet.id} ({sheet.reference_dir}) cannot be locked: "
+                         + "; ".join(problems))
+    return SheetLock(
+        sheet=sheet.id, sheet_hash=sheet.content_hash(), reference_hash=hash_tree(sheet.reference_dir),
+        environment=Environment.current(), answers=dict(run.answers),
+        probe_outputs={name: [o.output for o in outs] for name, outs in run.probes.items()})
+
+
+def write_lock(sheet: Sheet, lock: SheetLock) -> None:
+    text = json.dumps(lock.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
+    sheet.lock_path.write_text(text, encoding="utf-8")
+
+
+def load_lock(sheet: Sheet) -> SheetLock:
+    if not sheet.lock_path.is_file():
+        raise SheetError(f"{sheet.lock_path} is missing: run `grader lock {sheet.id}`")
+    try:
+        return SheetLock.model_validate_json(sheet.lock_path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        raise SheetError(f"{sheet.lock_path} is not a valid lock file: {exc}") from None
+
+
+def staleness(sheet: Sheet, lock: SheetLock) -> list[str]:
+    """Reasons the lock no longer describes this sheet and reference ([] when fresh)."""
+    reasons = []
+    if lock.sheet_hash != sheet.content_hash():
+        reasons.append(f"{sheet.folder} changed since the lock was made")
+    if lock.reference_hash != hash_tree(sheet.reference_dir):
+        reasons.append(f"{sheet.reference_dir} changed since the lock was made")
+    return reasons
+
+
+def require_fresh_lock(sheet: Sheet) -> SheetLock:
+    lock = load_lock(sheet)
+    reasons = staleness(sheet, lock)
+    if reasons:
+        raise SheetError(f"the lock of {sheet.id} is stale ({'; '.join(reasons)}): "
+                         f"run `grader lock {sheet.id}`")
+    return lock

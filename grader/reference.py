@@ -1,0 +1,81 @@
+"""The reference solution, run through the same pipeline as any student.
+
+``lock_sheet`` turns its run into the lock file; ``check_reference`` proves it still earns
+every auto-graded point against that lock, that the lock is fresh, and that the sheet's
+follow-through functions reproduce the reference's own values from its own earlier answers.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.checks import Context
+from grader.compare import compare
+from grader.discover import Submission, SubmissionProblem
+from grader.grade import run_submission
+from grader.harness import wire
+from grader.job import RunResult
+from grader.lock import SheetLock, build_lock, load_lock, reference_problems, staleness, write_lock
+from grader.report import ScoreReport
+from grader.runner import Runner
+from grader.score import run_info, score
+from grader.sheet import Sheet, SheetError
+from grader.spec import ValueCheck
+
+
+def run_reference(sheet: Sheet, runner: Runner) -> RunResult:
+    if not sheet.reference_dir.is_dir():
+        raise SheetError(f"the reference folder {sheet.reference_dir} of {sheet.id} does not exist")
+    sub = Submission("reference", sheet.reference_dir, "folder")
+    with tempfile.TemporaryDirectory(prefix=f"grader-ref-{sheet.id}-") as tmp:
+        try:
+            return run_submission(sheet, sub, runner, Path(tmp))[1]
+        except SubmissionProblem as exc:
+            raise SheetError(f"reference of {sheet.id}: {exc}") from None
+
+
+def lock_sheet(sheet: Sheet, runner: Runner) -> SheetLock:
+    lock = build_lock(sheet, run_reference(sheet, runner))
+    write_lock(sheet, lock)
+    return lock
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    sheet: str
+    problems: list[str] = field(default_factory=list)
+    report: ScoreReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_reference(sheet: Sheet, runner: Runner) -> ReferenceCheck:
+    lock = load_lock(sheet)
+    problems = staleness(sheet, lock)
+    run = run_reference(sheet, runner)
+    problems += reference_problems(sheet, run)
+    report = score(sheet, lock, run, student="reference", info=run_info(run, "", runner.isolation))
+    problems += [f"task {t.id}, {c.answer}: {c.status}: {c.message}"
+                 for t in report.tasks for c in t.checks if c.status not in ("passed", "pending")]
+    problems += _follow_through_problems(sheet, lock)
+    return ReferenceCheck(sheet.id, problems, report)
+
+
+def _follow_through_problems(sheet: Sheet, lock: SheetLock) -> list[str]:
+    expected, _ = lock.decoded()
+    ctx = Context(sheet=sheet, answers=expected, probes={}, expected=expected, expected_probes={})
+    problems = []
+    for task, check in sheet.spec.checks():
+        if isinstance(check, ValueCheck) and check.follow_through:
+            derived = ctx.derive(check.follow_through.derive, expected)
+            verdict = compare(wire.decode(wire.encode(derived)), expected[check.answer],
+                              ctx.tolerance(check))
+            if not verdict.ok:
+                problems.append(f"task {task.id}, {check.answer}: follow-through function "
+                                f"{check.follow_through.derive.function} disagrees with the "
+                                f"reference: {verdict.message}")
+    return problems

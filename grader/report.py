@@ -1,0 +1,75 @@
+"""The score report: what a student reads and what the gradebook is built from."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from grader.spec import Frozen
+
+CheckStatus = Literal["passed", "failed", "error", "pending"]
+
+
+class CheckDetails(Frozen):
+    got: str | None = None
+    expected: str | None = None
+    tolerance: str | None = None
+    worst_index: list[int] | None = None
+    matched: str | None = Field(None, description="the accepted convention that matched")
+    credit_via: str | None = Field(None, description="e.g. follow-through from earlier answers")
+    hint: str | None = None
+    probes_passed: int | None = None
+    probes_total: int | None = None
+
+
+class CheckResult(Frozen):
+    answer: str
+    kind: str
+    status: CheckStatus
+    score: float
+    max_score: float
+    message: str
+    details: CheckDetails = CheckDetails()
+
+
+class TaskResult(Frozen):
+    id: str
+    title: str = ""
+    score: float
+    max_score: float
+    checks: list[CheckResult]
+
+
+class CellErrorInfo(Frozen):
+    cell: int = Field(description="1-based cell number as the student sees it")
+    kind: str
+    error: str
+    traceback: str = ""
+
+
+class RunInfo(Frozen):
+    status: str
+    message: str = ""
+    file: str = ""
+    n_cells: int = 0
+    cell_errors: list[CellErrorInfo] = Field(default_factory=list)
+    stdout: str = ""
+    stderr: str = ""
+    duration_s: float = 0.0
+    isolation: str = ""
+
+
+class ScoreReport(Frozen):
+    student: str
+    sheet: str
+    score: float
+    max_score: float
+    pending_points: float = Field(0.0, description="manual points still to be scored by a TA")
+    tasks: list[TaskResult]
+    run: RunInfo
+    submission_sha256: str = ""
+    grader_version: str = ""
+
+    def task(self, task_id: str) -> TaskResult:
+        return next(t for t in self.tasks if t.id == task_id)

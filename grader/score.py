@@ -1,0 +1,94 @@
+"""Turn what a run left behind into a ScoreReport: run every check, weigh it, add it up."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+from grader.checks import Context, Outcome, ProbeResult, run_check
+from grader.harness import wire
+from grader.job import RunResult
+from grader.lock import SheetLock
+from grader.report import CellErrorInfo, CheckResult, RunInfo, ScoreReport, TaskResult
+from grader.sheet import Sheet
+
+_EXCERPT = 2000
+
+
+def _decode_answers(run: RunResult) -> tuple[dict[str, Any], list[str]]:
+    answers, broken = {}, []
+    for name, raw in run.answers.items():
+        try:
+            answers[name] = wire.decode(raw)
+        except wire.WireError:
+            broken.append(name)
+    return answers, broken
+
+
+def _decode_probes(run: RunResult) -> dict[str, list[ProbeResult]]:
+    probes: dict[str, list[ProbeResult]] = {}
+    for name, outcomes in run.probes.items():
+        results = []
+        for o in outcomes:
+            try:
+                results.append(ProbeResult(None, o.error) if o.error else ProbeResult(wire.decode(o.output)))
+            except wire.WireError as exc:
+                results.append(ProbeResult(None, f"an output the grader cannot read ({exc})"))
+        probes[name] = results
+    return probes
+
+
+def run_problem(run: RunResult) -> str:
+    """A sentence on why answers might be missing, for the 'not defined' messages."""
+    if run.status != "completed":
+        return f"The run did not complete: {run.message}"
+    cells = sorted({e.index + 1 for e in run.cell_errors})
+    if cells:
+        shown = ", ".join(map(str, cells[:8])) + (" …" if len(cells) > 8 else "")
+        return f"Cell{'s' if len(cells) > 1 else ''} {shown} raised an error; see the run log below."
+    return ""
+
+
+def run_info(run: RunResult, file: str, isolation: str) -> RunInfo:
+    errors = [CellErrorInfo(cell=e.index + 1, kind=e.kind, error=f"{e.ename}: {e.evalue}",
+                            traceback=e.traceback) for e in run.cell_errors[:50]]
+    return RunInfo(status=run.status, message=run.message, file=file, n_cells=run.n_cells,
+                   cell_errors=errors, stdout=run.stdout[:_EXCERPT], stderr=run.stderr[-_EXCERPT:],
+                   duration_s=run.duration_s, isolation=isolation)
+
+
+def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: RunInfo,
+          sha256: str = "") -> ScoreReport:
+    answers, broken = _decode_answers(run)
+    expected, expected_probes = lock.decoded()
+    ctx = Context(sheet=sheet, answers=answers, probes=_decode_probes(run), expected=expected,
+                  expected_probes=expected_probes, run_problem=run_problem(run))
+    tasks = []
+    for task in sheet.spec.tasks:
+        results = []
+        for check in task.checks:
+            outcome = (Outcome("error", 0.0, f"`{check.answer}` could not be read back from the run")
+                       if check.answer in broken else run_check(check, ctx))
+            points = task.check_points(check)
+            results.append(CheckResult(answer=check.answer, kind=check.kind, status=outcome.status,
+                                       score=round(points * outcome.credit, 6),
+                                       max_score=round(points, 6), message=outcome.message,
+                                       details=outcome.details))
+        tasks.append(TaskResult(id=task.id, title=task.title, checks=results, max_score=task.points,
+                                score=round(sum(r.score for r in results), 6)))
+    return _report(sheet, student, tasks, info, sha256)
+
+
+def _report(sheet: Sheet, student: str, tasks: list[TaskResult], info: RunInfo, sha256: str) -> ScoreReport:
+    pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
+    return ScoreReport(student=student, sheet=sheet.id, score=round(sum(t.score for t in tasks), 6),
+                       max_score=sheet.spec.max_score, pending_points=round(pending, 6), tasks=tasks,
+                       run=info, submission_sha256=sha256, grader_version=version("grader"))
+
+
+def failed_report(sheet: Sheet, lock: SheetLock, student: str, reason: str, sha256: str = "",
+                  isolation: str = "") -> ScoreReport:
+    """The report of a submission that could not be run at all: every point says why."""
+    run = RunResult.failure("invalid_submission", reason)
+    return score(sheet, lock, run, student=student, sha256=sha256,
+                 info=RunInfo(status="invalid_submission", message=reason, isolation=isolation))

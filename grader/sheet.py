@@ -1,0 +1,141 @@
+"""Load a sheet folder: ``sheet.yaml`` validated into :class:`SheetSpec`, plus its trusted files.
+
+A sheet folder holds ``sheet.yaml``, optionally ``derive.py`` (pure functions for alternatives
+and follow-through, run by the grader, never in the sandbox), ``data/`` and the generated
+``expected.lock.json``. Anything wrong raises :class:`SheetError` naming the file, the field and
+the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from grader.spec import SheetSpec, ValueCheck
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHEETS_ROOT = REPO_ROOT / "sheets"
+LOCK_NAME = "expected.lock.json"
+
+
+class SheetError(Exception):
+    """A sheet (or its reference or lock) is broken: a course-staff error, not a student's."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    spec: SheetSpec
+    folder: Path
+    derive: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / LOCK_NAME
+
+    @property
+    def reference_dir(self) -> Path:
+        return (self.folder / (self.spec.reference or f"../../reference/{self.id}")).resolve()
+
+    def data_files(self) -> list[Path]:
+        return [self.folder / "data" / name for name in self.spec.data]
+
+    def content_hash(self) -> str:
+        """Hash of everything in the sheet folder that decides a grade (the lock excluded)."""
+        return hash_tree(self.folder, exclude={LOCK_NAME})
+
+
+def hash_tree(root: Path, exclude: frozenset[str] | set[str] = frozenset()) -> str:
+    digest = hashlib.sha256()
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    for path in files:
+        rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
+        if rel in exclude or "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts:
+            continue
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def resolve_sheet_dir(ref: str | Path) -> Path:
+    path = Path(ref)
+    if (path / "sheet.yaml").is_file():
+        return path.resolve()
+    if (SHEETS_ROOT / str(ref) / "sheet.yaml").is_file():
+        return SHEETS_ROOT / str(ref)
+    known = ", ".join(sorted(p.parent.name for p in SHEETS_ROOT.glob("*/sheet.yaml")))
+    raise SheetError(f"no sheet {str(ref)!r}: not a folder with sheet.yaml, nor one of: {known}")
+
+
+def all_sheet_ids() -> list[str]:
+    return sorted(p.parent.name for p in SHEETS_ROOT.glob("*/sheet.yaml"))
+
+
+def load_sheet(ref: str | Path) -> Sheet:
+    folder = resolve_sheet_dir(ref)
+    yaml_path = folder / "sheet.yaml"
+    try:
+        raw = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+        spec = SheetSpec.model_validate(raw)
+    except yaml.YAMLError as exc:
+        raise SheetError(f"{yaml_path}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        raise SheetError(f"{yaml_path}: {format_validation_error(exc)}") from None
+    if spec.id != folder.name:
+        raise SheetError(f"{yaml_path}: id: {spec.id!r} differs from the folder name {folder.name!r}")
+    sheet = Sheet(spec=spec, folder=folder, derive=_load_derive(folder))
+    _check_references(sheet, yaml_path)
+    return sheet
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if p not in ("value", "function", "choice", "manual"))
+        parts.append(f"{loc or '(top level)'}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _load_derive(folder: Path) -> dict[str, Callable[..., Any]]:
+    path = folder / "derive.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"grader_sheet_derive_{folder.name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise SheetError(f"{path}: cannot be imported: {exc}") from exc
+    return {name: fn for name, fn in vars(module).items()
+            if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_")}
+
+
+def _check_references(sheet: Sheet, yaml_path: Path) -> None:
+    for task, check in sheet.spec.checks():
+        if not isinstance(check, ValueCheck):
+            continue
+        where = f"{yaml_path}: task {task.id}, check {check.answer}"
+        derivations = [a.derive for a in check.alternatives]
+        derivations += [check.follow_through.derive] if check.follow_through else []
+        for d in derivations:
+            fn = sheet.derive.get(d.function)
+            if fn is None:
+                raise SheetError(f"{where}: derive function {d.function!r} is not in derive.py")
+            try:
+                inspect.signature(fn).bind(*d.args)
+            except TypeError as exc:
+                raise SheetError(f"{where}: {d.function}({', '.join(d.args)}): {exc}") from None
+    missing = [str(p) for p in sheet.data_files() if not p.is_file()]
+    if missing:
+        raise SheetError(f"{yaml_path}: data: missing files {missing}")

@@ -1,0 +1,34 @@
+"""Writers: each turns reports into one file. Add a format with one module and one entry here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from grader.report import ScoreReport
+from grader.sheet import Sheet
+from grader.writers import feedback_md, gradebook_csv, report_json
+from grader.writers.atomic import write_text
+
+StudentWriter = Callable[[ScoreReport], str]
+BatchWriter = Callable[[Sheet, Sequence[ScoreReport]], str]
+
+STUDENT_WRITERS: dict[str, StudentWriter] = {
+    "report.json": report_json.render,
+    "feedback.md": feedback_md.render,
+}
+BATCH_WRITERS: dict[str, BatchWriter] = {
+    "gradebook.csv": gradebook_csv.render,
+}
+
+
+def write_student(report: ScoreReport, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, render in STUDENT_WRITERS.items():
+        write_text(folder / name, render(report))
+
+
+def write_batch(sheet: Sheet, reports: Sequence[ScoreReport], out: Path) -> Path:
+    for name, render in BATCH_WRITERS.items():
+        write_text(out / name, render(sheet, reports))
+    return out / "gradebook.csv"

@@ -1,0 +1,26 @@
+"""``gradebook.csv``: one row per student, one column per task, then totals."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from grader.report import ScoreReport
+from grader.sheet import Sheet
+
+
+def render(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
+    task_ids = [t.id for t in sheet.spec.tasks]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", *task_ids, "total", "max_total", "pending_manual", "run_status"])
+    for r in sorted(reports, key=lambda r: r.student):
+        scores = {t.id: t.score for t in r.tasks}
+        writer.writerow([r.student, *(_num(scores[i]) for i in task_ids), _num(r.score),
+                         _num(r.max_score), _num(r.pending_points), r.run.status])
+    return buf.getvalue()
+
+
+def _num(x: float) -> str:
+    return f"{x:.4f}".rstrip("0").rstrip(".")
