@@ -39,7 +39,8 @@ def fmt(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return f"{float(value):.6g}"
     if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=6, separator=", ", threshold=24, edgeitems=3)
+        text = np.array2string(value, precision=6, separator=", ", threshold=24, edgeitems=3)
+        return " ".join(text.split())  # one line, whatever the number of dimensions
     if isinstance(value, list | tuple) and len(value) > 12:
         head = ", ".join(fmt(v) for v in value[:6])
         return f"[{head}, … {len(value) - 6} more]"
@@ -141,15 +142,13 @@ def _compare_dict(got: Any, expected: dict[Any, Any], tol: Tolerance, path: str)
 
 def _compare_numeric(got: Any, expected: Any, tol: Tolerance, path: str) -> Verdict:
     exp = np.asarray(expected, dtype=float)
-    if not (is_numeric(got) or isinstance(got, bool)):
-        return Verdict(False, f"{_at(path)}got {_describe_kind(got)} ({fmt(got)}), expected a "
-                       f"number{'' if exp.ndim == 0 else f' array of shape {exp.shape}'}",
+    if not is_numeric(got):
+        what = (f"a ragged or non-numeric {type(got).__name__}" if isinstance(got, list | tuple)
+                else _describe_kind(got))
+        wanted = "a number" if exp.ndim == 0 else f"numbers of shape {exp.shape}"
+        return Verdict(False, f"{_at(path)}got {what} ({fmt(got)}), expected {wanted}",
                        fmt(got), fmt(expected))
-    try:
-        arr = np.asarray(got, dtype=float)
-    except ValueError:
-        return Verdict(False, f"{_at(path)}got a ragged nested list, expected shape {exp.shape}",
-                       fmt(got), fmt(expected))
+    arr = np.asarray(got, dtype=float)
     if arr.shape != exp.shape:
         return Verdict(False, f"{_at(path)}got shape {arr.shape}, expected shape {exp.shape}",
                        fmt(got), fmt(expected), hint=shape_hint(arr, exp, tol))
@@ -189,7 +188,7 @@ def value_hint(got: np.ndarray, exp: np.ndarray, tol: Tolerance) -> str:
     guesses = [
         (-exp, "the sign is flipped"),
         (2 * exp, "it is twice the expected value: a missing ½ (½·SSE vs SSE) or a sum for a mean?"),
-        (exp / 2, "it is half the expected value: an extra ½, or a mean where a sum was expected?"),
+        (exp / 2, "it is exactly half the expected value: a missing factor 2, or an extra ½?"),
     ]
     if exp.ndim == 2 and exp.shape[0] == exp.shape[1]:
         guesses.append((exp.T, "it is the transpose of the expected matrix (W vs Wᵀ?)"))

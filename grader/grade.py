@@ -52,7 +52,7 @@ def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Run
             return failed_report(sheet, lock, sub.student, str(exc), sha, runner.isolation)
         file = prepared.main.relative_to(prepared.workdir).as_posix()
         return score(sheet, lock, run, student=sub.student, sha256=sha,
-                     info=run_info(run, file, runner.isolation))
+                     info=run_info(run, file, runner.isolation, str(prepared.workdir)))
 
 
 @dataclass(frozen=True)

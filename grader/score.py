@@ -49,12 +49,16 @@ def run_problem(run: RunResult) -> str:
     return ""
 
 
-def run_info(run: RunResult, file: str, isolation: str) -> RunInfo:
-    errors = [CellErrorInfo(cell=e.index + 1, kind=e.kind, error=f"{e.ename}: {e.evalue}",
-                            traceback=e.traceback) for e in run.cell_errors[:50]]
-    return RunInfo(status=run.status, message=run.message, file=file, n_cells=run.n_cells,
-                   cell_errors=errors, stdout=run.stdout[:_EXCERPT], stderr=run.stderr[-_EXCERPT:],
-                   duration_s=run.duration_s, isolation=isolation)
+def run_info(run: RunResult, file: str, isolation: str, workdir: str = "") -> RunInfo:
+    """What the student needs to know about the run; paths are shown relative to their folder."""
+    def clean(text: str) -> str:
+        return text.replace(workdir.rstrip("/") + "/", "") if workdir else text
+
+    errors = [CellErrorInfo(cell=e.index + 1, kind=e.kind, error=clean(f"{e.ename}: {e.evalue}"),
+                            traceback=clean(e.traceback)) for e in run.cell_errors[:50]]
+    return RunInfo(status=run.status, message=clean(run.message), file=file, n_cells=run.n_cells,
+                   cell_errors=errors, stdout=clean(run.stdout[:_EXCERPT]),
+                   stderr=clean(run.stderr[-_EXCERPT:]), duration_s=run.duration_s, isolation=isolation)
 
 
 def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: RunInfo,
@@ -63,25 +67,28 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
     expected, expected_probes = lock.decoded()
     ctx = Context(sheet=sheet, answers=answers, probes=_decode_probes(run), expected=expected,
                   expected_probes=expected_probes, run_problem=run_problem(run))
-    tasks = []
+    tasks, total = [], 0.0
     for task in sheet.spec.tasks:
-        results = []
+        results, earned = [], 0.0
         for check in task.checks:
             outcome = (Outcome("error", 0.0, f"`{check.answer}` could not be read back from the run")
                        if check.answer in broken else run_check(check, ctx))
             points = task.check_points(check)
+            earned += points * outcome.credit  # summed unrounded: 3 × 2/3 is 2, not 2.000001
             results.append(CheckResult(answer=check.answer, kind=check.kind, status=outcome.status,
                                        score=round(points * outcome.credit, 6),
                                        max_score=round(points, 6), message=outcome.message,
                                        details=outcome.details))
         tasks.append(TaskResult(id=task.id, title=task.title, checks=results, max_score=task.points,
-                                score=round(sum(r.score for r in results), 6)))
-    return _report(sheet, student, tasks, info, sha256)
+                                score=round(earned, 6)))
+        total += earned
+    return _report(sheet, student, tasks, round(total, 6), info, sha256)
 
 
-def _report(sheet: Sheet, student: str, tasks: list[TaskResult], info: RunInfo, sha256: str) -> ScoreReport:
+def _report(sheet: Sheet, student: str, tasks: list[TaskResult], total: float, info: RunInfo,
+            sha256: str) -> ScoreReport:
     pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
-    return ScoreReport(student=student, sheet=sheet.id, score=round(sum(t.score for t in tasks), 6),
+    return ScoreReport(student=student, sheet=sheet.id, score=total,
                        max_score=sheet.spec.max_score, pending_points=round(pending, 6), tasks=tasks,
                        run=info, submission_sha256=sha256, grader_version=version("grader"))
 

@@ -64,8 +64,8 @@ class _Check(Frozen):
 class ValueCheck(_Check):
     kind: Literal["value"] = "value"
     tolerance: Tolerance | None = None
-    convention: str = Field("the convention of the reference solution",
-                            description="named in feedback when the primary value matched")
+    convention: str = Field("the reference solution's convention",
+                            description="named in feedback when there are alternatives")
     alternatives: list[Alternative] = Field(default_factory=list)
     follow_through: FollowThrough | None = None
 

@@ -44,8 +44,8 @@ def safe_extract(archive: Path, dest: Path, max_bytes: int, max_files: int = 200
 
 def _extract_one(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget: int) -> int:
     target = _target(dest, info.filename)
-    mode = info.external_attr >> 16
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    kind = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip stores no file type
+    if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
         raise UnsafeArchive(f"the zip entry {info.filename!r} is a link or special file")
     if target is None:
         return budget

@@ -18,7 +18,7 @@ def check(spec: ValueCheck, ctx: Context) -> Outcome:
     got, tol = ctx.answers[name], ctx.tolerance(spec)
     verdict = compare(got, ctx.expected[name], tol)
     if verdict.ok:
-        return _passed(name, got, spec.convention, tol.describe())
+        return _passed(name, got, spec.convention if spec.alternatives else None, tol.describe())
     for alt in spec.alternatives:
         if compare(got, ctx.derive(alt.derive, ctx.expected), tol).ok:
             return _passed(name, got, alt.label, tol.describe())
@@ -28,12 +28,13 @@ def check(spec: ValueCheck, ctx: Context) -> Outcome:
     details = CheckDetails(got=verdict.got, expected=verdict.expected, tolerance=tol.describe(),
                            worst_index=list(verdict.worst_index) if verdict.worst_index else None,
                            hint=verdict.hint or None)
-    message = f"`{name}`: {verdict.message}" + (f". Hint: {verdict.hint}" if verdict.hint else "")
-    return Outcome("failed", 0.0, message + follow, details)
+    hint = f". Hint: {verdict.hint}" if verdict.hint else ""
+    return Outcome("failed", 0.0, f"`{name}`: {verdict.message}{hint}.{follow}", details)
 
 
-def _passed(name: str, got: Any, convention: str, tolerance: str) -> Outcome:
-    return Outcome("passed", 1.0, f"`{name}` = {fmt(got)} is correct ({convention}).",
+def _passed(name: str, got: Any, convention: str | None, tolerance: str) -> Outcome:
+    which = f" (accepted convention: {convention})" if convention else ""
+    return Outcome("passed", 1.0, f"`{name}` = {fmt(got)} is correct{which}.",
                    CheckDetails(got=fmt(got), matched=convention, tolerance=tolerance))
 
 
@@ -49,12 +50,13 @@ def _follow_through(spec: ValueCheck, ctx: Context, got: Any) -> Outcome | str:
         return ""
     verdict: Verdict = compare(got, own, ctx.tolerance(spec))
     if not verdict.ok:
-        return (f" (From your own {inputs} the expected value would be {fmt(own)}; "
-                "it does not match that either.)")
+        if compare(own, ctx.expected[spec.answer], ctx.tolerance(spec)).ok:
+            return ""  # your inputs were right, so this adds nothing
+        return f" From your own {inputs} it would be {fmt(own)}; it does not match that either."
     return Outcome(
         "passed", ft.credit,
         f"`{spec.answer}` = {fmt(got)} differs from the reference ({fmt(ctx.expected[spec.answer])}) "
-        f"but is exactly what your own {inputs} give: follow-through credit"
+        f"but follows exactly from your own {inputs}: follow-through credit"
         f"{'' if ft.credit == 1 else f' ({ft.credit:.0%} of the points)'}.",
         CheckDetails(got=fmt(got), expected=fmt(own), credit_via=f"follow-through from your {inputs}",
                      tolerance=ctx.tolerance(spec).describe()))

@@ -65,8 +65,6 @@ def _check(check: CheckResult) -> list[str]:
             extra.append(f"  - expected: `{_inline(d.expected)}`")
         if d.tolerance:
             extra.append(f"  - tolerance: {d.tolerance}")
-    if d.matched and check.status == "passed" and check.kind == "value":
-        extra.append(f"  - accepted convention: {d.matched}")
     if d.credit_via:
         extra.append(f"  - credit via {d.credit_via}")
     return [head, *extra]

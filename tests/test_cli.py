@@ -1,0 +1,47 @@
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from grader.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+@pytest.mark.runs_code
+def test_grade_writes_reports_and_gradebook(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "anna.py").write_text("z = 3\nh = 3.0\ny_hat = 6\n")
+    (subs / "ben.pdf").write_bytes(b"%PDF")
+    result = runner.invoke(app, ["grade", "inf264-ex4", str(subs), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "2 submissions graded" in result.output and "gradebook" in result.output
+    report = json.loads((tmp_path / "out" / "anna" / "report.json").read_text())
+    assert report["tasks"][4]["id"] == "2.forward" and report["tasks"][4]["score"] == 2.0
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
+    assert rows["ben"]["run_status"] == "invalid_submission" and rows["ben"]["total"] == "0"
+
+
+def test_unknown_sheet_is_one_line_and_exit_2(tmp_path):
+    result = runner.invoke(app, ["grade", "nope", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "error: no sheet 'nope'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_submissions_folder(tmp_path):
+    result = runner.invoke(app, ["grade", "inf264-ex4", str(tmp_path / "none"), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "is not a folder of submissions" in result.output
+
+
+def test_check_reference_needs_one_sheet_or_all():
+    assert runner.invoke(app, ["check-reference"]).exit_code == 2
+
+
+def test_schema_commands():
+    result = runner.invoke(app, ["schema", "report"])
+    assert result.exit_code == 0 and "ScoreReport" in json.loads(result.output)["title"]
+    assert runner.invoke(app, ["schema", "nope"]).exit_code == 2

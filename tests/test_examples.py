@@ -1,0 +1,107 @@
+"""Grade the bundled example submissions end to end and compare with golden reports.
+
+Golden files live in tests/golden/<sheet>/<student>.json and change only with
+``pytest --update-golden``. Besides the golden comparison, the scores that matter are asserted
+here directly, from hand-computed answers, so a wrong golden file cannot hide a wrong grade.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade_batch
+from grader.runner import ProcessRunner
+from grader.sheet import load_sheet
+
+pytestmark = pytest.mark.runs_code
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+VOLATILE = {"duration_s", "grader_version", "traceback", "isolation"}
+
+
+@pytest.fixture(scope="module", params=["inf264-ex4", "waterloo-a2-1"])
+def graded(request, tmp_path_factory):
+    sheet = load_sheet(request.param)
+    out = tmp_path_factory.mktemp(request.param)
+    result = grade_batch(sheet, REPO / "submissions_example" / request.param, out, ProcessRunner())
+    return request.param, out, {r.student: r for r in result.reports}
+
+
+def normalize(data):
+    if isinstance(data, dict):
+        return {k: normalize(v) for k, v in data.items() if k not in VOLATILE}
+    if isinstance(data, list):
+        return [normalize(v) for v in data]
+    return data
+
+
+def test_reports_match_golden_files(graded, update_golden):
+    sheet_id, out, reports = graded
+    mismatched = []
+    for student in reports:
+        current = normalize(json.loads((out / student / "report.json").read_text()))
+        golden = GOLDEN / sheet_id / f"{student}.json"
+        if update_golden:
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n")
+        elif not golden.exists() or json.loads(golden.read_text()) != current:
+            mismatched.append(student)
+    assert not mismatched, (f"reports differ from {GOLDEN / sheet_id} for {mismatched}; "
+                            "if the change is intended, run pytest --update-golden and review the diff")
+
+
+def test_every_student_has_report_feedback_and_a_gradebook_row(graded):
+    sheet_id, out, reports = graded
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert sorted(r["student"] for r in rows) == sorted(reports)
+    for student in reports:
+        assert (out / student / "feedback.md").read_text().startswith(f"# Feedback: {sheet_id}")
+
+
+def auto_points(report):
+    return sum(c.max_score for t in report.tasks for c in t.checks if c.kind != "manual")
+
+
+def status(report, answer):
+    return next(c.status for t in report.tasks for c in t.checks if c.answer == answer)
+
+
+def test_correct_submissions_earn_every_automatic_point(graded):
+    _, _, reports = graded
+    for student in ("alice", "bob", "frank_zipped"):
+        assert reports[student].score == pytest.approx(auto_points(reports[student])), student
+
+
+def test_typical_mistakes_are_scored_as_a_ta_would(graded):
+    sheet_id, _, r = graded
+    if sheet_id == "inf264-ex4":
+        carol = r["carol_wrong_gradient"]
+        assert status(carol, "dL_dw1") == "failed" and status(carol, "w1_new") == "passed"
+        assert carol.task("2.backward").score == pytest.approx(2.0)
+        dave = r["dave_syntax_error"]
+        assert status(dave, "baseline_accuracy") == "error" and status(dave, "forward_backward") == "passed"
+        assert r["erin_missing"].score == pytest.approx(2.0)  # the forward pass only
+    else:
+        carol = r["carol_wrong_gradient"]
+        assert [status(carol, a) for a in ("dL_dw", "w_new", "loss")] == ["failed", "passed", "passed"]
+        assert r["dave_syntax_error"].task("5").score == 0
+
+
+def test_seed004_is_credited_for_what_is_right(graded):
+    sheet_id, _, r = graded
+    if sheet_id != "waterloo-a2-1":
+        pytest.skip("seed 004 belongs to waterloo-a2-1")
+    seed = r["seed004"]
+    right = ["y", "loss", "dL_dw", "dL_db3", "dsigmoid", "y_relu"]
+    wrong = ["h", "collapse_linear", "dL_dC", "dL_db", "w_new", "b3_new", "C_new", "b_new"]
+    assert [status(seed, a) for a in right] == ["passed"] * len(right)
+    assert [status(seed, a) for a in wrong] == ["failed"] * len(wrong)
+    assert status(seed, "dtanh") == "error"  # the student gave no formula
+    h = next(c for t in seed.tasks for c in t.checks if c.answer == "h")
+    assert "got 0.9176, expected 0.817574" in h.message
+    b3 = next(c for t in seed.tasks for c in t.checks if c.answer == "b3_new")
+    assert "sign is flipped" in b3.message

@@ -1,0 +1,79 @@
+import json
+
+import pytest
+import yaml
+
+from grader.sheet import SheetError, all_sheet_ids, load_sheet
+from grader.spec import SheetSpec
+
+
+@pytest.mark.parametrize("sheet_id", ["inf264-ex4", "waterloo-a2-1"])
+def test_bundled_sheets_load(sheet_id):
+    sheet = load_sheet(sheet_id)
+    assert sheet.id == sheet_id and sheet.lock_path.is_file() and sheet.reference_dir.is_dir()
+    for task in sheet.spec.tasks:
+        assert sum(task.check_points(c) for c in task.checks) == pytest.approx(task.points)
+
+
+def test_points_match_sheets_md():
+    assert load_sheet("inf264-ex4").spec.max_score == 10
+    assert load_sheet("waterloo-a2-1").spec.max_score == 14
+    assert set(all_sheet_ids()) >= {"inf264-ex4", "waterloo-a2-1"}
+
+
+def _edit(folder, change):
+    path = folder / "sheet.yaml"
+    raw = yaml.safe_load(path.read_text())
+    change(raw)
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+
+
+def test_a_broken_field_is_named_with_its_reason(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][4]["checks"][0].update(tolerance={"rtol": -1}))
+    with pytest.raises(SheetError, match=r"tasks\.4\.checks\.0\.tolerance\.rtol: Input should be greater"):
+        load_sheet(folder)
+
+
+def test_unknown_fields_and_kinds_are_rejected(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][0]["checks"][0].update(kind="essay"))
+    with pytest.raises(SheetError, match="does not match any of the expected tags"):
+        load_sheet(folder)
+    _edit(folder, lambda raw: raw["tasks"][0].update(point=3, checks=[{"kind": "manual", "answer": "a",
+                                                                          "prompt": "p"}]))
+    with pytest.raises(SheetError, match="point: Extra inputs are not permitted"):
+        load_sheet(folder)
+
+
+def test_a_missing_derive_function_is_named(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][5]["checks"][2]["follow_through"]["derive"].update(function="nope"))
+    with pytest.raises(SheetError, match="derive function 'nope' is not in derive.py"):
+        load_sheet(folder)
+
+
+def test_wrong_arity_of_a_derive_call_is_named(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][5]["checks"][2]["follow_through"]["derive"].update(
+        args=["dL_dw1", "dL_dw2"]))
+    with pytest.raises(SheetError, match=r"gradient_step_w1\(dL_dw1, dL_dw2\): too many"):
+        load_sheet(folder)
+
+
+def test_unknown_sheet_lists_the_known_ones():
+    with pytest.raises(SheetError, match="inf264-ex4"):
+        load_sheet("no-such-sheet")
+
+
+def test_duplicate_task_ids_are_rejected(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][1].update(id="1.1"))
+    with pytest.raises(SheetError, match=r"repeated: \['1.1'\]"):
+        load_sheet(folder)
+
+
+def test_json_schema_exports():
+    schema = SheetSpec.model_json_schema()
+    assert "tasks" in schema["properties"]
+    assert "numpy.isclose" in json.dumps(schema)  # the tolerance rule is documented in the schema
