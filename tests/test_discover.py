@@ -31,7 +31,7 @@ def test_folder_with_one_notebook_and_helpers(tmp_path):
 def test_ambiguity_is_reported_and_the_sheet_name_resolves_it(tmp_path):
     for name in ("a.ipynb", "exercise4.ipynb"):
         (tmp_path / name).write_text("{}")
-    with pytest.raises(SubmissionProblem, match="found a.ipynb, exercise4.ipynb"):
+    with pytest.raises(SubmissionProblem, match=r"found a\.ipynb, exercise4\.ipynb"):
         choose_main(tmp_path, [])
     assert choose_main(tmp_path, ["Exercise4.ipynb"]).name == "exercise4.ipynb"
 
@@ -66,5 +66,5 @@ def test_unsupported_file_type_is_a_problem(tmp_path, sheet):
     (tmp_path / "subs").mkdir()
     (tmp_path / "subs" / "anna.pdf").write_bytes(b"%PDF")
     [sub] = discover(tmp_path / "subs")
-    with pytest.raises(SubmissionProblem, match="not a folder, .zip, .ipynb or .py"):
+    with pytest.raises(SubmissionProblem, match=r"not a folder, \.zip, \.ipynb or \.py"):
         prepare(sub, sheet, tmp_path)

@@ -48,8 +48,9 @@ def test_unknown_fields_and_kinds_are_rejected(sheet_copy):
 
 def test_a_missing_derive_function_is_named(sheet_copy):
     folder = sheet_copy("inf264-ex4")
-    _edit(folder, lambda raw: raw["tasks"][5]["checks"][2]["follow_through"]["derive"].update(function="nope"))
-    with pytest.raises(SheetError, match="derive function 'nope' is not in derive.py"):
+    _edit(folder, lambda raw: raw["tasks"][5]["checks"][2]["follow_through"]["derive"].update(
+        function="nope"))
+    with pytest.raises(SheetError, match=r"derive function 'nope' is not in derive\.py"):
         load_sheet(folder)
 
 

@@ -6,7 +6,8 @@ from grader.writers import feedback_md, gradebook_csv
 def report(student="anna", status="failed"):
     check = CheckResult(answer="z", kind="value", status=status, score=0.0, max_score=1.0,
                         message="`z`: got 4, expected 3",
-                        details=CheckDetails(got="4", expected="3", tolerance="atol 1e-06 + rtol 0.001·|expected|"))
+                        details=CheckDetails(got="4", expected="3",
+                                             tolerance="atol 1e-06 + rtol 0.001·|expected|"))
     tasks = [TaskResult(id=t.id, title=t.title, score=0.0, max_score=t.points, checks=[check])
              for t in load_sheet("inf264-ex4").spec.tasks]
     return ScoreReport(student=student, sheet="inf264-ex4", score=0.0, max_score=10, tasks=tasks,
