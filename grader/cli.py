@@ -14,8 +14,9 @@ import typer
 from grader.grade import grade_batch
 from grader.reference import check_reference, lock_sheet
 from grader.report import ScoreReport
-from grader.runner import ProcessRunner
-from grader.sheet import SheetError, all_sheet_ids, load_sheet
+from grader.runner import Runner
+from grader.sandbox.doctor import SandboxUnavailable, choose_runner, diagnose
+from grader.sheet import Sheet, SheetError, all_sheet_ids, load_sheet
 from grader.spec import SheetSpec
 from grader.writers.feedback_md import pts
 
@@ -34,11 +35,24 @@ def _errors() -> Iterator[None]:
     """Grader and sheet errors end the command with one line (a traceback with --debug)."""
     try:
         yield
-    except (SheetError, FileNotFoundError, NotADirectoryError) as exc:
+    except (SheetError, SandboxUnavailable, FileNotFoundError, NotADirectoryError) as exc:
         if _state["debug"]:
             raise
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from None
+
+
+Unsafe = Annotated[bool, typer.Option(
+    "--unsafe-no-sandbox",
+    help="run student code WITHOUT the bubblewrap sandbox, with your own rights (trusted code only)")]
+
+
+def _runner(sheet: Sheet, unsafe: bool) -> Runner:
+    runner = choose_runner(sheet.spec.limits, allow_unsandboxed=unsafe)
+    if "bubblewrap" not in runner.isolation:
+        typer.secho("WARNING: grading WITHOUT a sandbox: submissions run with your rights.",
+                    fg="red", bold=True, err=True)
+    return runner
 
 
 def _line(report: ScoreReport) -> None:
@@ -51,11 +65,16 @@ def grade(
     sheet: Annotated[str, typer.Argument(help="sheet id under sheets/, or a sheet folder")],
     submissions: Annotated[Path, typer.Argument(help="folder with one entry per student")],
     out: Annotated[Path, typer.Option("--out", "-o", help="where reports and gradebook go")],
+    memory_mib: Annotated[int | None, typer.Option(help="memory limit per submission")] = None,
+    cell_timeout: Annotated[float | None, typer.Option(help="seconds per cell")] = None,
+    total_timeout: Annotated[float | None, typer.Option(help="seconds per submission")] = None,
+    unsafe_no_sandbox: Unsafe = False,
 ) -> None:
     """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv."""
     with _errors():
-        spec = load_sheet(sheet)
-        runner = ProcessRunner()
+        spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,
+                                             total_timeout_s=total_timeout)
+        runner = _runner(spec, unsafe_no_sandbox)
         typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
         result = grade_batch(spec, submissions, out, runner, on_report=_line)
     typer.echo(f"{len(result.reports)} submissions graded. Reports: {out}/<student>/feedback.md "
@@ -63,11 +82,12 @@ def grade(
 
 
 @app.command()
-def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")]) -> None:
+def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
+         unsafe_no_sandbox: Unsafe = False) -> None:
     """Run the reference solution and write the sheet's expected-answers lock file."""
     with _errors():
         spec = load_sheet(sheet)
-        result = lock_sheet(spec, ProcessRunner())
+        result = lock_sheet(spec, _runner(spec, unsafe_no_sandbox))
         typer.echo(f"{spec.lock_path}: {len(result.answers)} answers, "
                    f"{sum(map(len, result.probe_outputs.values()))} probe outputs")
 
@@ -76,6 +96,7 @@ def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")]) -> No
 def check_reference_cmd(
     sheet: Annotated[str | None, typer.Argument(help="sheet id or folder")] = None,
     all_sheets: Annotated[bool, typer.Option("--all", help="every sheet under sheets/")] = False,
+    unsafe_no_sandbox: Unsafe = False,
 ) -> None:
     """Fail unless each reference earns every auto-graded point and its lock is fresh."""
     if (sheet is None) == (not all_sheets):
@@ -84,13 +105,25 @@ def check_reference_cmd(
     failed = False
     with _errors():
         for sheet_id in all_sheet_ids() if all_sheets else [str(sheet)]:
-            result = check_reference(load_sheet(sheet_id), ProcessRunner())
+            spec = load_sheet(sheet_id)
+            result = check_reference(spec, _runner(spec, unsafe_no_sandbox))
             score = f"{pts(result.report.score)} / {pts(result.report.max_score)}" if result.report else "-"
             typer.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.sheet}: {score}")
             for problem in result.problems:
                 typer.echo(f"     - {problem}")
             failed = failed or not result.ok
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor() -> None:
+    """Probe this machine: what isolation will grading get? Exit 1 when there is no sandbox."""
+    diagnosis = diagnose()
+    for probe in diagnosis.probes:
+        typer.echo(f"{'ok ' if probe.ok else 'NO '} {probe.name:<16} {probe.detail}")
+    typer.echo(f"isolation: {diagnosis.level}")
+    if diagnosis.level == "none":
         raise typer.Exit(1)
 
 

@@ -161,7 +161,7 @@ def _compare_numeric(got: Any, expected: Any, tol: Tolerance, path: str) -> Verd
 def _numeric_mismatch(arr: np.ndarray, exp: np.ndarray, close: np.ndarray, tol: Tolerance,
                       path: str) -> Verdict:
     allowed = tol.atol + tol.rtol * np.abs(exp)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         excess = np.where(close, -1.0, np.abs(arr - exp) / np.where(allowed > 0, allowed, 1e-300))
     excess = np.nan_to_num(excess, nan=np.inf)
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), exp.shape))

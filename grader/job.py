@@ -28,6 +28,7 @@ class Job(Frozen):
     source: str = Field(description="absolute path of the file to run, inside the workdir")
     kind: Literal["notebook", "script"]
     workdir: str
+    stage_from: str | None = Field(None, description="copy this folder into workdir first")
     answers: list[str]
     probes: dict[str, list[list[JsonValue]]] = Field(
         default_factory=dict, description="function name -> wire-encoded argument lists")

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -25,6 +26,7 @@ from typing import IO, Protocol
 from pydantic import ValidationError
 
 from grader.job import Job, RunResult
+from grader.spec import Limits
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 MAX_RESULT_BYTES = 64 * 2**20
@@ -49,6 +51,11 @@ class ResourceLimits:
     cpu_s: int
     file_bytes: int
     open_files: int
+
+    @classmethod
+    def from_limits(cls, limits: Limits, job: Job) -> ResourceLimits:
+        return cls(cpu_s=int(job.total_timeout_s) + 1, file_bytes=limits.max_file_mib * 2**20,
+                   open_files=limits.max_open_files)
 
     def apply(self) -> None:
         """Called in the child before exec (preexec_fn)."""
@@ -92,54 +99,64 @@ def read_result(path: Path) -> RunResult:
         return RunResult.failure("malformed_result", f"unreadable results: {str(exc)[:300]}")
 
 
+@dataclass(frozen=True)
+class Exit:
+    returncode: int
+    timed_out: bool
+    log: str
+
+
+def launch(argv: list[str], *, cwd: str, env: dict[str, str], wall_s: float,
+           preexec: Callable[[], None], pass_fds: tuple[int, ...] = ()) -> Exit:
+    """Run argv in its own session; at the wall-clock limit kill the whole process group."""
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, preexec_fn=preexec, pass_fds=pass_fds)
+    log = bytearray()
+    assert proc.stdout is not None
+    drainer = threading.Thread(target=_drain, args=(proc.stdout, log), daemon=True)
+    drainer.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=wall_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # also whatever the submission left running
+    proc.wait()
+    drainer.join(timeout=5)
+    return Exit(proc.returncode, timed_out, log.decode("utf-8", "replace"))
+
+
+def interpret(result: RunResult, exit: Exit, job: Job, killed_why: str = "") -> RunResult:
+    """Combine what the driver wrote (if anything) with how the process ended."""
+    if exit.timed_out:
+        return RunResult.failure("timeout", f"the run took longer than {job.total_timeout_s:g} s "
+                                 "in total and was stopped", stderr=exit.log[-4000:])
+    if result.status == "crashed":
+        sig = -exit.returncode if exit.returncode < 0 else 0
+        why = killed_why or (_SIGNALS.get(sig, f"signal {sig}") if sig else f"exit code {exit.returncode}")
+        return RunResult.failure("crashed", f"the run ended before writing results: {why}",
+                                 stderr=exit.log[-4000:])
+    return result
+
+
 class ProcessRunner:
     """A fresh interpreter per job, rlimits, own session; no filesystem or network isolation."""
 
     isolation = ("process (rlimits on CPU, file size and open files; "
                  "no filesystem, network or memory isolation)")
 
-    def __init__(self, python: str = sys.executable) -> None:
-        self.python = python
+    def __init__(self, limits: Limits | None = None, python: str = sys.executable) -> None:
+        self.limits, self.python = limits or Limits(), python
 
     def run(self, job: Job) -> RunResult:
         with tempfile.TemporaryDirectory(prefix="grader-run-") as scratch:
             job_path, result_path = Path(scratch, "job.json"), Path(scratch, "result.json")
             job_path.write_text(job.model_dump_json(), encoding="utf-8")
-            limits = ResourceLimits(cpu_s=int(job.total_timeout_s) + 1, file_bytes=64 * 2**20,
-                                    open_files=1024)
+            rlimits = ResourceLimits.from_limits(self.limits, job)
             argv = [self.python, "-E", "-s", str(HARNESS_DIR / "driver.py"), str(job_path), str(result_path)]
             env = harness_env(home=job.workdir, runtime=scratch)
-            returncode, timed_out, log = self._execute(argv, job, env, limits)
-            return self._interpret(read_result(result_path), returncode, timed_out, job, log)
-
-    def _execute(self, argv: list[str], job: Job, env: dict[str, str],
-                 limits: ResourceLimits) -> tuple[int, bool, str]:
-        proc = subprocess.Popen(argv, cwd=job.workdir, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=limits.apply)
-        log = bytearray()
-        assert proc.stdout is not None
-        drainer = threading.Thread(target=_drain, args=(proc.stdout, log), daemon=True)
-        drainer.start()
-        timed_out = False
-        try:
-            proc.wait(timeout=job.total_timeout_s + _GRACE_S)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # also whatever the submission left running
-        proc.wait()
-        drainer.join(timeout=5)
-        return proc.returncode, timed_out, log.decode("utf-8", "replace")
-
-    @staticmethod
-    def _interpret(result: RunResult, returncode: int, timed_out: bool, job: Job, log: str) -> RunResult:
-        if timed_out:
-            return RunResult.failure("timeout", f"the run took longer than {job.total_timeout_s:g} s "
-                                     "in total and was stopped", stderr=log[-4000:])
-        if result.status == "crashed":
-            sig = -returncode if returncode < 0 else 0
-            why = _SIGNALS.get(sig, f"signal {sig}") if sig else f"exit code {returncode}"
-            return RunResult.failure("crashed", f"the run ended before writing results: {why}",
-                                     stderr=log[-4000:])
-        return result
+            exit = launch(argv, cwd=job.workdir, env=env, wall_s=job.total_timeout_s + _GRACE_S,
+                          preexec=rlimits.apply)
+            return interpret(read_result(result_path), exit, job)

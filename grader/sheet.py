@@ -12,14 +12,14 @@ import hashlib
 import importlib.util
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from grader.spec import SheetSpec, ValueCheck
+from grader.spec import Limits, SheetSpec, ValueCheck
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHEETS_ROOT = REPO_ROOT / "sheets"
@@ -47,6 +47,15 @@ class Sheet:
     @property
     def reference_dir(self) -> Path:
         return (self.folder / (self.spec.reference or f"../../reference/{self.id}")).resolve()
+
+    def with_limits(self, **overrides: float | None) -> Sheet:
+        """The same sheet with some limits changed (e.g. from CLI flags); None keeps a value."""
+        changed = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            limits = Limits.model_validate({**self.spec.limits.model_dump(), **changed})
+        except ValidationError as exc:
+            raise SheetError(f"limits: {format_validation_error(exc)}") from None
+        return replace(self, spec=self.spec.model_copy(update={"limits": limits}))
 
     def data_files(self) -> list[Path]:
         return [self.folder / "data" / name for name in self.spec.data]

@@ -139,6 +139,8 @@ class Limits(Frozen):
     max_cells: int = Field(2000, ge=1)
     max_file_mib: int = Field(64, ge=1)
     max_open_files: int = Field(256, ge=16)
+    max_processes: int = Field(256, ge=8, description="processes and threads together")
+    tmpfs_mib: int = Field(512, ge=16, description="the sandbox's /tmp and working folder, each")
     max_unpacked_mib: int = Field(200, ge=1, description="zip submissions, total unpacked")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -24,6 +25,9 @@ from typing import Any
 # Sibling modules, imported before any student code runs.
 import extract
 from cells import CappedText, cell_error, split_script
+
+# Bound before any student code runs, so patching json or os later cannot break the harness.
+_dumps, _open, _fdopen = json.dumps, os.open, os.fdopen
 
 _SAFETY_MARGIN_S = 2.0
 
@@ -116,11 +120,25 @@ def run_notebook(job: dict[str, Any], budget: Budget, out_path: str) -> dict[str
     return {"status": status, "message": message, **run}
 
 
+def stage(source: str, workdir: str) -> None:
+    """Sandbox: copy the read-only submission into the writable tmpfs workdir.
+
+    Entry by entry, because the workdir itself is a mount point this process may not chmod."""
+    for entry in os.scandir(source):
+        target = os.path.join(workdir, entry.name)
+        if entry.is_dir(follow_symlinks=False):
+            shutil.copytree(entry.path, target, symlinks=True)
+        else:
+            shutil.copy(entry.path, target, follow_symlinks=False)
+
+
 def main(job_path: str, result_path: str) -> int:
     started = time.monotonic()
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
     job["job_path"] = job_path
+    if job.get("stage_from"):
+        stage(job["stage_from"], job["workdir"])
     budget = Budget(job)
     answers_path = result_path + ".answers"
     try:
@@ -137,9 +155,9 @@ def main(job_path: str, result_path: str) -> int:
     except SyntaxError as exc:
         result = {"status": "invalid_submission", "message": f"cannot compile: {exc}"}
     result["duration_s"] = round(time.monotonic() - started, 3)
-    payload = json.dumps(result, allow_nan=False)
-    fd = os.open(result_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    payload = _dumps(result, allow_nan=False)
+    fd = _open(result_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with _fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(payload)
     return 0
 

@@ -31,6 +31,7 @@ def _sibling(name: str) -> ModuleType:
 
 
 wire = _sibling("wire")
+_dumps, _open, _fdopen = json.dumps, os.open, os.fdopen  # bound at load, before answers are read
 
 
 class ProbeTimeout(BaseException):
@@ -94,7 +95,7 @@ def write_answers(namespace: dict[str, Any], job_path: str, out_path: str) -> No
     """Entry point used after the student's code: collect and write JSON to a new file."""
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
-    payload = json.dumps(collect(namespace, job), allow_nan=False)
-    fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    payload = _dumps(collect(namespace, job), allow_nan=False)
+    fd = _open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with _fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(payload)

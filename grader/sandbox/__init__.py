@@ -1,0 +1,1 @@
+"""The bubblewrap sandbox: policy, seccomp filter, cgroup limits, runner and machine probe."""

@@ -1,0 +1,100 @@
+"""Probe the machine: can submissions be sandboxed here, and how completely?
+
+Each probe really runs what grading will run (a tiny sandbox, a cgroup, a seccomp filter),
+so a 'yes' here means grading gets it. :func:`choose_runner` turns the diagnosis into a
+runner, refusing the unsandboxed fallback unless the TA asked for it by name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import Literal
+
+from grader.runner import ProcessRunner, Runner
+from grader.sandbox import cgroup, seccomp
+from grader.sandbox.policy import SandboxPolicy, bwrap_argv, python_mounts
+from grader.sandbox.runner import BwrapRunner, Features, sandbox_env
+from grader.spec import Frozen, Limits
+
+Level = Literal["full", "partial", "none"]
+
+
+class Probe(Frozen):
+    name: str
+    ok: bool
+    detail: str
+
+
+class Diagnosis(Frozen):
+    level: Level
+    probes: list[Probe]
+
+    @property
+    def features(self) -> Features:
+        ok = {p.name: p.ok for p in self.probes}
+        return Features(cgroup=ok["cgroup limits"], seccomp=ok["seccomp filter"])
+
+
+class SandboxUnavailable(Exception):
+    """Grading would run unsandboxed and the TA did not allow it."""
+
+
+def _try_sandbox(code: str, seccomp_fd: int | None = None) -> tuple[bool, str]:
+    """Run Python code in the sandbox grading would use; (exit code 0, its output)."""
+    policy = SandboxPolicy(mounts=python_mounts(), env=sandbox_env(), tmpfs_mib=16,
+                           drop_privileges=os.geteuid() == 0, seccomp_fd=seccomp_fd)
+    argv = bwrap_argv(policy, [sys.executable, "-c", code])
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                             pass_fds=(seccomp_fd,) if seccomp_fd is not None else ())
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, str(exc)
+    return out.returncode == 0, (out.stdout + out.stderr).strip()[-300:]
+
+
+_IDENTITY_PROBE = ("import os, socket\ntry:\n    socket.create_connection(('192.0.2.1', 9), timeout=1)\n"
+                   "    net = 'network reachable'\nexcept OSError:\n    net = 'no network'\n"
+                   "print(os.getuid(), os.getgid(), net)")
+
+
+def diagnose() -> Diagnosis:
+    probes = []
+    if shutil.which("bwrap") is None:
+        probes.append(Probe(name="bubblewrap", ok=False,
+                            detail="bwrap not found (Debian: apt-get install bubblewrap)"))
+    else:
+        ok, out = _try_sandbox(_IDENTITY_PROBE)
+        good = ok and out.endswith("65534 65534 no network")
+        probes.append(Probe(name="bubblewrap", ok=good,
+                            detail="runs as uid 65534 with no network" if good else f"sandbox failed: {out}"))
+    cg_ok, cg_detail = cgroup.available()
+    probes.append(Probe(name="cgroup limits", ok=cg_ok, detail=cg_detail))
+    sc_ok, sc_detail = seccomp.supported(), "no syscall table for this architecture"
+    if sc_ok and probes[0].ok:
+        fd = seccomp.filter_fd()
+        sc_ok, out = _try_sandbox(_SECCOMP_PROBE, seccomp_fd=fd)
+        os.close(fd)
+        sc_detail = f"denies {len(seccomp.denied_syscalls())} system calls" if sc_ok else out
+    probes.append(Probe(name="seccomp filter", ok=sc_ok, detail=sc_detail))
+    level: Level = "none" if not probes[0].ok else "full" if all(p.ok for p in probes) else "partial"
+    return Diagnosis(level=level, probes=probes)
+
+
+_SECCOMP_PROBE = ("import ctypes, sys; libc = ctypes.CDLL(None, use_errno=True); "
+                  "sys.exit(0 if libc.unshare(0x04000000) == -1 and ctypes.get_errno() == 1 else 1)")
+
+
+def choose_runner(limits: Limits, *, allow_unsandboxed: bool = False,
+                  diagnosis: Diagnosis | None = None) -> Runner:
+    """The bubblewrap runner when the machine allows it; the bare process runner only on request."""
+    diagnosis = diagnosis or diagnose()
+    if diagnosis.level != "none":
+        return BwrapRunner(limits, diagnosis.features)
+    if not allow_unsandboxed:
+        why = "; ".join(p.detail for p in diagnosis.probes if not p.ok)
+        raise SandboxUnavailable(f"cannot sandbox submissions here ({why}); run `grader doctor`, or "
+                                 "pass --unsafe-no-sandbox to run student code with your own rights")
+    return ProcessRunner(limits)

@@ -1,0 +1,76 @@
+"""The policy -> argv translation, the BPF program and the runner choice, without running bwrap."""
+
+import struct
+
+import pytest
+
+from grader.runner import ProcessRunner
+from grader.sandbox import seccomp
+from grader.sandbox.doctor import Diagnosis, Probe, SandboxUnavailable, choose_runner
+from grader.sandbox.policy import Mount, SandboxPolicy, bwrap_argv
+from grader.sandbox.runner import BwrapRunner
+from grader.spec import Limits
+
+
+def policy(**kw):
+    base = {"mounts": [Mount(source="/opt/py", dest="/root/.pyenv/py"),
+                       Mount(source="/x/out", dest="/sandbox/out", writable=True)],
+            "env": {"HOME": "/sandbox/work"}, "tmpfs_mib": 8, "drop_privileges": True}
+    return SandboxPolicy(**{**base, **kw})
+
+
+def test_namespaces_and_privilege_drop():
+    argv = bwrap_argv(policy(), ["python"])
+    for flag in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent",
+                 "--new-session", "--clearenv"):
+        assert flag in argv
+    assert "--unshare-user" not in argv  # as root, uid 65534 would be unmapped there
+    tail = argv[argv.index("--") + 1:]
+    assert tail[0] == "/usr/bin/setpriv" and "--bounding-set=-all" in tail and tail[-1] == "python"
+
+
+def test_without_root_the_user_namespace_maps_nobody():
+    argv = bwrap_argv(policy(drop_privileges=False), ["python"])
+    assert argv[argv.index("--unshare-user"):][:5] == ["--unshare-user", "--uid", "65534", "--gid", "65534"]
+    assert "/usr/bin/setpriv" not in argv
+
+
+def test_parents_are_made_0755_and_only_declared_mounts_are_writable():
+    argv = bwrap_argv(policy(), ["python"])
+    i = argv.index("/root")
+    assert argv[i - 3:i + 1] == ["--perms", "0755", "--dir", "/root"]
+    binds = [argv[i + 1] for i, a in enumerate(argv) if a == "--bind"]
+    assert binds == ["/x/out"]
+
+
+def test_tmpfs_sizes():
+    argv = bwrap_argv(policy(), ["python"])
+    assert argv.count("--size") == 2 and str(8 * 2**20) in argv
+
+
+@pytest.mark.skipif(not seccomp.supported(), reason="no syscall table for this architecture")
+def test_bpf_program_shape():
+    prog = seccomp.deny_filter()
+    insns = [struct.unpack("=HBBI", prog[i:i + 8]) for i in range(0, len(prog), 8)]
+    n = len(set(seccomp._ARCHES[__import__("platform").machine()][1].values()))
+    assert len(insns) == 7 + n
+    assert insns[-2] == (0x06, 0, 0, 0x7FFF0000) and insns[-1][3] & 0xFFFF == 1  # allow, then EPERM
+    for pc, (code, jt, _, _) in enumerate(insns):
+        if code in (0x15, 0x35) and pc >= 4:
+            assert pc + 1 + jt == len(insns) - 1  # every match jumps to the EPERM return
+    assert "ptrace" in seccomp.denied_syscalls() and "unshare" in seccomp.denied_syscalls()
+
+
+def _diagnosis(bwrap_ok):
+    return Diagnosis(level="full" if bwrap_ok else "none", probes=[
+        Probe(name="bubblewrap", ok=bwrap_ok, detail="ok" if bwrap_ok else "bwrap not found"),
+        Probe(name="cgroup limits", ok=bwrap_ok, detail=""),
+        Probe(name="seccomp filter", ok=bwrap_ok, detail="")])
+
+
+def test_no_sandbox_means_refusal_unless_asked_for_by_name():
+    with pytest.raises(SandboxUnavailable, match=r"bwrap not found.*--unsafe-no-sandbox"):
+        choose_runner(Limits(), diagnosis=_diagnosis(False))
+    assert isinstance(choose_runner(Limits(), allow_unsandboxed=True, diagnosis=_diagnosis(False)),
+                      ProcessRunner)
+    assert isinstance(choose_runner(Limits(), diagnosis=_diagnosis(True)), BwrapRunner)
