@@ -73,7 +73,9 @@ def diagnose() -> Diagnosis:
     cg_ok, cg_detail = cgroup.available()
     probes.append(Probe(name="cgroup limits", ok=cg_ok, detail=cg_detail))
     sc_ok, sc_detail = seccomp.supported(), "no syscall table for this architecture"
-    if sc_ok and probes[0].ok:
+    if sc_ok and not probes[0].ok:
+        sc_ok, sc_detail = False, "not tried: bubblewrap does not work"
+    elif sc_ok:
         fd = seccomp.filter_fd()
         sc_ok, out = _try_sandbox(_SECCOMP_PROBE, seccomp_fd=fd)
         os.close(fd)

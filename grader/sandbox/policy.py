@@ -75,14 +75,13 @@ def bwrap_argv(policy: SandboxPolicy, command: list[str]) -> list[str]:
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", *system_args()]
     if not policy.drop_privileges:
         argv += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    size = str(policy.tmpfs_mib * 2**20)
+    # The private /tmp first: binds that live under the host's /tmp (a venv, say) go on top of it.
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     made: set[str] = set()
     for m in policy.mounts:
         argv += [*_parents(m.dest, made), "--bind" if m.writable else "--ro-bind", m.source, m.dest]
-    size = str(policy.tmpfs_mib * 2**20)
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
-             "--perms", "0777", "--size", size, "--tmpfs", WORKDIR,
-             "--chdir", WORKDIR, "--clearenv"]
+    argv += ["--perms", "0777", "--size", size, "--tmpfs", WORKDIR, "--chdir", WORKDIR, "--clearenv"]
     for key, value in sorted(policy.env.items()):
         argv += ["--setenv", key, value]
     if policy.seccomp_fd is not None:

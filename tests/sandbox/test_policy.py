@@ -74,3 +74,8 @@ def test_no_sandbox_means_refusal_unless_asked_for_by_name():
     assert isinstance(choose_runner(Limits(), allow_unsandboxed=True, diagnosis=_diagnosis(False)),
                       ProcessRunner)
     assert isinstance(choose_runner(Limits(), diagnosis=_diagnosis(True)), BwrapRunner)
+
+
+def test_private_tmp_comes_before_binds_so_a_venv_under_tmp_stays_visible():
+    argv = bwrap_argv(policy(mounts=[Mount(source="/tmp/ci/.venv", dest="/tmp/ci/.venv")]), ["python"])
+    assert argv.index("/tmp") < argv.index("/tmp/ci/.venv")
