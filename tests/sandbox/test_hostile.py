@@ -4,6 +4,7 @@ same batch keeps exactly the score it gets alone."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import zipfile
@@ -14,6 +15,7 @@ import pytest
 
 from grader.grade import grade_batch
 from grader.reference import lock_sheet
+from grader.runner import ProcessRunner
 from grader.sandbox.doctor import choose_runner, diagnose
 from grader.sheet import SHEETS_ROOT, load_sheet
 
@@ -33,7 +35,9 @@ def attempt(code: str) -> str:
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     if diagnose().level != "full":
-        pytest.fail("the sandbox is not fully available on this machine: run `grader doctor`")
+        # In CI a missing sandbox is a failure; on a laptop without root, a skip with the reason.
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(
+            "the sandbox is not fully available here (cgroups need root): run `grader doctor`")
     root = tmp_path_factory.mktemp("hostile")
     shutil.copytree(FIXTURE, root, dirs_exist_ok=True)
     sheet = load_sheet(root / "sheets" / "hostile")
@@ -64,6 +68,13 @@ ATTACKS = {
                              "assert libc.unshare(0x00020000) == 0\ngot = 'new mount ns'"), "passed"),
     "is_unprivileged": (attempt("import os\nassert os.getuid() == 0 or os.geteuid() == 0\ngot = 'root'"),
                         "passed"),
+    # CapInh, CapPrm, CapEff, CapBnd and CapAmb all zero
+    "has_no_capabilities": (attempt("lines = open('/proc/self/status').read().splitlines()\n"
+                                    "caps = [x.split()[1] for x in lines if x.startswith('Cap')]\n"
+                                    "assert any(int(c, 16) for c in caps)\ngot = caps"), "passed"),
+    "sees_only_its_own_processes": (attempt("import os\n"
+                                            "pids = [p for p in os.listdir('/proc') if p.isdigit()]\n"
+                                            "assert any(int(p) > 50 for p in pids)\ngot = pids"), "passed"),
     "infinite_loop": ("z = 3.0\nobserved = 'blocked'\n# %%\nwhile True:\n    pass\n", "CellTimeout"),
     "sleep_forever": ("z = 3.0\nobserved = 'blocked'\n# %%\nimport time\ntime.sleep(10**6)\n", "CellTimeout"),
     "ignores_signals": ("import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
@@ -191,9 +202,7 @@ def test_report_records_the_isolation_level(batch):
     assert "bubblewrap" in isolation and "seccomp" in isolation and "cgroup" in isolation
 
 
-def test_scores_are_the_same_with_and_without_the_sandbox(tmp_path):
-    from grader.runner import ProcessRunner
-
+def test_scores_are_the_same_with_and_without_the_sandbox(setup, tmp_path):
     sheet = load_sheet(SHEETS_ROOT / "waterloo-a2-1")
     subs = REPO / "submissions_example" / "waterloo-a2-1"
     boxed = grade_batch(sheet, subs, tmp_path / "a", choose_runner(sheet.spec.limits))
