@@ -71,7 +71,8 @@ def harness_env(home: str, runtime: str) -> dict[str, str]:
         "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
         "HOME": home, "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "JUPYTER_PLATFORM_DIRS": "1",
-        "JUPYTER_RUNTIME_DIR": runtime, "IPYTHONDIR": os.path.join(runtime, "ipython"),
+        "JUPYTER_RUNTIME_DIR": os.path.join(runtime, "jupyter"),
+        "IPYTHONDIR": os.path.join(runtime, "ipython"), "MPLCONFIGDIR": os.path.join(runtime, "matplotlib"),
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
     }
 

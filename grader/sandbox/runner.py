@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.job import Job, RunResult
-from grader.runner import HARNESS_DIR, Exit, ResourceLimits, interpret, launch, read_result
+from grader.runner import (
+    HARNESS_DIR,
+    Exit,
+    ResourceLimits,
+    harness_env,
+    interpret,
+    launch,
+    read_result,
+)
 from grader.sandbox import seccomp
 from grader.sandbox.cgroup import Cgroup
 from grader.sandbox.policy import (
@@ -52,14 +60,8 @@ class Features:
 
 
 def sandbox_env() -> dict[str, str]:
-    return {
-        "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "HOME": WORKDIR,
-        "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
-        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2",
-        "JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_RUNTIME_DIR": "/tmp/jupyter",
-        "IPYTHONDIR": "/tmp/ipython", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-        "USER": "nobody", "LOGNAME": "nobody",
-    }
+    """The harness environment as seen inside: home in the workdir, runtime files in /tmp."""
+    return {**harness_env(home=WORKDIR, runtime="/tmp"), "USER": "nobody", "LOGNAME": "nobody"}
 
 
 class BwrapRunner:
