@@ -112,7 +112,7 @@ class ManualCheck(Frozen):
     answer: str = Field(min_length=1, description="a label for the point, e.g. '1.2d-proof'")
     weight: float = Field(1.0, gt=0)
     description: str = ""
-    prompt: str = Field(description="what the TA is to look for")
+    prompt: str = Field(description="what the TA is to look for (never shown to students)")
 
 
 Check = Annotated[ValueCheck | FunctionCheck | ChoiceCheck | ManualCheck,

@@ -7,4 +7,5 @@ from grader.spec import ManualCheck
 
 
 def check(spec: ManualCheck, ctx: Context) -> Outcome:
-    return Outcome("pending", 0.0, f"To be scored by a TA: {spec.prompt}")
+    # The prompt is the TA's rubric (often the model answer): it stays out of student feedback.
+    return Outcome("pending", 0.0, "Not auto-graded: a TA will score this point.")
