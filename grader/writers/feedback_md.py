@@ -42,8 +42,7 @@ def _task_status(task: TaskResult) -> str:
 
 def _run_summary(run: RunInfo) -> list[str]:
     what = _RUN.get(run.status, run.status)
-    file = f"`{run.file}` " if run.file else ""
-    line = f"Graded file: {file}— {what}"
+    line = f"Graded file: `{run.file}` — {what}" if run.file else f"The submission {what}"
     if run.duration_s:
         line += f" in {run.duration_s:.1f} s"
     lines = [line + (f": {run.message}" if run.message else "") + ".", ""]
