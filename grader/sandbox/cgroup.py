@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 import uuid
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Cgroup:
         """Make a fresh group with both limits; OSError when the machine does not let us."""
         name = f"run-{uuid.uuid4().hex[:12]}"
         kind = version()
+        sweep_stale(kind)
         if kind == "v1":
             mem, pids = ROOT / "memory" / "grader" / name, ROOT / "pids" / "grader" / name
             for d in (mem, pids):
@@ -74,15 +76,35 @@ class Cgroup:
         return int(events[events.index("oom_kill") + 1]) > 0
 
     def remove(self) -> None:
+        """Kill every process still in the group, then delete it (members can take seconds to go)."""
+        deadline = time.monotonic() + 10  # after that an empty group may leak; grading goes on
         for d in self.dirs:
-            for _ in range(50):  # the last processes may still be exiting
-                try:
+            while d.exists() and time.monotonic() < deadline:
+                with contextlib.suppress(OSError):
+                    for pid in (d / "cgroup.procs").read_text().split():
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(int(pid), signal.SIGKILL)
                     d.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
+                if d.exists():
+                    time.sleep(0.05)
+
+
+def _parents(kind: str) -> list[Path]:
+    if kind == "v1":
+        return [ROOT / "memory" / "grader", ROOT / "pids" / "grader"]
+    return [ROOT / "grader"] if kind == "v2" else []
+
+
+def sweep_stale(kind: str, min_age_s: float = 60) -> None:
+    """Remove empty run groups left by a grader that was killed (-9) before it could clean up.
+
+    A live run's group is empty only between mkdir and attach, milliseconds, hence the age."""
+    now = time.time()
+    for parent in _parents(kind):
+        for d in parent.glob("run-*") if parent.is_dir() else []:
+            with contextlib.suppress(OSError):
+                if now - d.stat().st_mtime > min_age_s and not (d / "cgroup.procs").read_text().strip():
+                    d.rmdir()
 
 
 def _write(path: Path, value: int) -> None:

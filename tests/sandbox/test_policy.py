@@ -79,3 +79,20 @@ def test_no_sandbox_means_refusal_unless_asked_for_by_name():
 def test_private_tmp_comes_before_binds_so_a_venv_under_tmp_stays_visible():
     argv = bwrap_argv(policy(mounts=[Mount(source="/tmp/ci/.venv", dest="/tmp/ci/.venv")]), ["python"])
     assert argv.index("/tmp") < argv.index("/tmp/ci/.venv")
+
+
+def test_sweep_removes_only_old_empty_groups():
+    import os
+    import time
+
+    from grader.sandbox import cgroup
+
+    if not cgroup.available()[0]:
+        pytest.skip("no cgroups here")
+    old = cgroup.Cgroup.create(64 * 2**20, 16)
+    young = cgroup.Cgroup.create(64 * 2**20, 16)
+    for d in old.dirs:
+        os.utime(d, (time.time() - 120, time.time() - 120))
+    cgroup.sweep_stale(old.kind)
+    assert not any(d.exists() for d in old.dirs) and all(d.exists() for d in young.dirs)
+    young.remove()
