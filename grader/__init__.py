@@ -8,7 +8,8 @@ The library does the work; ``grader.cli`` only parses options and renders. Typic
     result = grade_batch(load_sheet("inf264-ex4"), Path("submissions"), Path("out"), ProcessRunner())
 """
 
-from grader.grade import BatchResult, grade_batch, grade_submission
+from grader.grade import BatchResult, grade_batch
+from grader.pipeline import grade_submission
 from grader.reference import check_reference, lock_sheet
 from grader.report import ScoreReport
 from grader.runner import ProcessRunner, Runner

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from grader.backends import REGISTRY as BACKENDS
 from grader.grade import grade_batch
 from grader.reference import check_reference, lock_sheet
 from grader.report import ScoreReport
@@ -68,16 +69,28 @@ def grade(
     memory_mib: Annotated[int | None, typer.Option(help="memory limit per submission")] = None,
     cell_timeout: Annotated[float | None, typer.Option(help="seconds per cell")] = None,
     total_timeout: Annotated[float | None, typer.Option(help="seconds per submission")] = None,
+    backend: Annotated[str, typer.Option(help="local (a process pool) or serial")] = "local",
+    workers: Annotated[int | None, typer.Option(help="parallel submissions (default: cores)")] = None,
+    force: Annotated[bool, typer.Option(help="regrade students whose report is up to date")] = False,
     unsafe_no_sandbox: Unsafe = False,
 ) -> None:
-    """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv."""
+    """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv.
+
+    Run again after a crash or Ctrl-C: only missing or changed submissions are graded."""
+    if backend not in BACKENDS:
+        typer.secho(f"error: --backend is one of {sorted(BACKENDS)}", fg="red", err=True)
+        raise typer.Exit(2)
     with _errors():
         spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,
                                              total_timeout_s=total_timeout)
         runner = _runner(spec, unsafe_no_sandbox)
         typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
-        result = grade_batch(spec, submissions, out, runner, on_report=_line)
-    typer.echo(f"{len(result.reports)} submissions graded. Reports: {out}/<student>/feedback.md "
+        result = grade_batch(spec, submissions, out, runner, backend=BACKENDS[backend](workers),
+                             force=force, on_report=_line)
+    if result.resumed:
+        typer.echo(f"{len(result.resumed)} up-to-date reports kept (same submission, same expected "
+                   "answers); --force regrades them.")
+    typer.echo(f"{len(result.graded)} submissions graded. Reports: {out}/<student>/feedback.md "
                f"and report.json; gradebook: {result.gradebook}")
 
 
@@ -141,3 +154,7 @@ def schema(what: Annotated[str, typer.Argument(help="sheet or report")] = "sheet
         raise typer.Exit(2)
     json.dump(_SCHEMAS[what](), sys.stdout, indent=2)
     typer.echo()
+
+
+if __name__ == "__main__":
+    app()

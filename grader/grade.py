@@ -1,76 +1,70 @@
-"""Grading as a library: one submission, or a whole folder, end to end.
+"""Grading a folder as a library call, resumable.
 
     sheet = load_sheet("inf264-ex4")
-    result = grade_batch(sheet, Path("submissions"), Path("out"), ProcessRunner())
+    result = grade_batch(sheet, Path("submissions"), Path("out"), runner)
 
-Each submission gets a fresh working copy, one run, and a report; a student's failure is a
-report, never an exception. Reports are written as soon as each student is done.
+Each student's report is written atomically as soon as it is done (report.json last). Running
+the same batch again grades only what is missing or changed: a report is kept when it was made
+from the same submission bytes against the same expected answers. ``force=True`` regrades all.
+The gradebook is rebuilt from the per-student reports.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.discover import Prepared, Submission, SubmissionProblem, discover, prepare
-from grader.job import Job, RunResult
-from grader.lock import SheetLock, require_fresh_lock
-from grader.probes import encoded_args
+from pydantic import ValidationError
+
+from grader.backends import Backend, SerialBackend
+from grader.discover import Submission, discover
+from grader.lock import require_fresh_lock
 from grader.report import ScoreReport
 from grader.runner import Runner
-from grader.score import failed_report, run_info, score
 from grader.sheet import Sheet
-from grader.spec import FunctionCheck
 from grader.writers import write_batch, write_student
-
-
-def build_job(sheet: Sheet, prepared: Prepared) -> Job:
-    limits = sheet.spec.limits
-    probes = {c.answer: encoded_args(c) for _, c in sheet.spec.checks() if isinstance(c, FunctionCheck)}
-    return Job(source=str(prepared.main), kind=prepared.kind, workdir=str(prepared.workdir),
-               answers=sheet.spec.answer_names(), probes=probes,
-               probe_timeout_s=limits.probe_timeout_s, cell_timeout_s=limits.cell_timeout_s,
-               total_timeout_s=limits.total_timeout_s, max_output_chars=limits.max_output_kib * 1024,
-               max_cells=limits.max_cells)
-
-
-def run_submission(sheet: Sheet, sub: Submission, runner: Runner,
-                   workdir: Path) -> tuple[Prepared, RunResult]:
-    """Prepare ``sub`` in the empty ``workdir`` and run it; SubmissionProblem if it cannot run."""
-    prepared = prepare(sub, sheet, workdir)
-    return prepared, runner.run(build_job(sheet, prepared))
-
-
-def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
-    sha = sub.sha256()
-    with tempfile.TemporaryDirectory(prefix=f"grader-{sheet.id}-") as tmp:
-        try:
-            prepared, run = run_submission(sheet, sub, runner, Path(tmp))
-        except SubmissionProblem as exc:
-            return failed_report(sheet, lock, sub.student, str(exc), sha, runner.isolation)
-        file = prepared.main.relative_to(prepared.workdir).as_posix()
-        return score(sheet, lock, run, student=sub.student, sha256=sha,
-                     info=run_info(run, file, runner.isolation, str(prepared.workdir)))
+from grader.writers.atomic import PARTIAL
 
 
 @dataclass(frozen=True)
 class BatchResult:
     out: Path
     reports: list[ScoreReport]
+    graded: list[str]
+    resumed: list[str]
     gradebook: Path
 
 
-def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner,
+def previous_report(folder: Path) -> ScoreReport | None:
+    try:
+        return ScoreReport.model_validate_json((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValidationError):
+        return None
+
+
+def _is_current(report: ScoreReport | None, sub: Submission, fingerprint: str) -> bool:
+    return (report is not None and report.lock_sha256 == fingerprint
+            and report.submission_sha256 == sub.sha256())
+
+
+def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
+                backend: Backend | None = None, force: bool = False,
                 on_report: Callable[[ScoreReport], None] | None = None) -> BatchResult:
     lock = require_fresh_lock(sheet)
     out.mkdir(parents=True, exist_ok=True)
-    reports = []
-    for sub in discover(submissions):
-        report = grade_submission(sheet, lock, sub, runner)
-        write_student(report, out / sub.student)
-        reports.append(report)
+    for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
+        stale.unlink()
+    subs = discover(submissions)
+    todo = [s for s in subs
+            if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint)]
+    graded = []
+    for report in (backend or SerialBackend()).run(sheet, lock, runner, todo):
+        write_student(report, out / report.student)
+        graded.append(report.student)
         if on_report:
             on_report(report)
-    return BatchResult(out=out, reports=reports, gradebook=write_batch(sheet, reports, out))
+    reports = [r for s in subs if (r := previous_report(out / s.student))]
+    resumed = [s.student for s in subs if s.student not in graded]
+    return BatchResult(out=out, reports=reports, graded=graded, resumed=resumed,
+                       gradebook=write_batch(sheet, reports, out))

@@ -8,6 +8,7 @@ stale lock, and ``grader check-reference`` fails on one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from importlib.metadata import version
@@ -41,6 +42,11 @@ class SheetLock(Frozen):
     environment: Environment
     answers: dict[str, JsonValue]
     probe_outputs: dict[str, list[JsonValue]]
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of the expected answers: a report graded against another lock is stale."""
+        return hashlib.sha256(f"{self.sheet_hash}:{self.reference_hash}".encode()).hexdigest()
 
     def decoded(self) -> tuple[dict[str, Any], dict[str, list[Any]]]:
         answers = {k: wire.decode(v) for k, v in self.answers.items()}

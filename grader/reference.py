@@ -14,10 +14,10 @@ from pathlib import Path
 from grader.checks import Context
 from grader.compare import compare
 from grader.discover import Submission, SubmissionProblem
-from grader.grade import run_submission
 from grader.harness import wire
 from grader.job import RunResult
 from grader.lock import SheetLock, build_lock, load_lock, reference_problems, staleness, write_lock
+from grader.pipeline import run_submission
 from grader.report import ScoreReport
 from grader.runner import Runner
 from grader.score import run_info, score

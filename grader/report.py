@@ -69,6 +69,7 @@ class ScoreReport(Frozen):
     tasks: list[TaskResult]
     run: RunInfo
     submission_sha256: str = ""
+    lock_sha256: str = Field("", description="which expected answers it was graded against")
     grader_version: str = ""
 
     def task(self, task_id: str) -> TaskResult:

@@ -82,15 +82,11 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
         tasks.append(TaskResult(id=task.id, title=task.title, checks=results, max_score=task.points,
                                 score=round(earned, 6)))
         total += earned
-    return _report(sheet, student, tasks, round(total, 6), info, sha256)
-
-
-def _report(sheet: Sheet, student: str, tasks: list[TaskResult], total: float, info: RunInfo,
-            sha256: str) -> ScoreReport:
     pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
-    return ScoreReport(student=student, sheet=sheet.id, score=total,
+    return ScoreReport(student=student, sheet=sheet.id, score=round(total, 6),
                        max_score=sheet.spec.max_score, pending_points=round(pending, 6), tasks=tasks,
-                       run=info, submission_sha256=sha256, grader_version=version("grader"))
+                       run=info, submission_sha256=sha256, lock_sha256=lock.fingerprint,
+                       grader_version=version("grader"))
 
 
 def failed_report(sheet: Sheet, lock: SheetLock, student: str, reason: str, sha256: str = "",

@@ -13,9 +13,10 @@ from grader.writers.atomic import write_text
 StudentWriter = Callable[[ScoreReport], str]
 BatchWriter = Callable[[Sheet, Sequence[ScoreReport]], str]
 
+# report.json goes last: its presence marks a finished student when a batch resumes.
 STUDENT_WRITERS: dict[str, StudentWriter] = {
-    "report.json": report_json.render,
     "feedback.md": feedback_md.render,
+    "report.json": report_json.render,
 }
 BATCH_WRITERS: dict[str, BatchWriter] = {
     "gradebook.csv": gradebook_csv.render,

@@ -1,0 +1,39 @@
+"""Whichever backend runs the jobs, the reports and the gradebook are byte-identical."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.backends import LocalBackend, SerialBackend
+from grader.grade import grade_batch
+from grader.runner import ProcessRunner
+from grader.sheet import load_sheet
+
+pytestmark = pytest.mark.runs_code
+REPO = Path(__file__).resolve().parents[2]
+
+
+def without_timing(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    data["run"].pop("duration_s")
+    return data
+
+
+def untimed(path: Path) -> str:
+    return re.sub(r" in \d+\.\d s", "", path.read_text())
+
+
+def test_serial_and_local_pool_give_identical_results(tmp_path):
+    sheet = load_sheet("inf264-ex4")
+    subs = REPO / "submissions_example" / "inf264-ex4"
+    runner = ProcessRunner(sheet.spec.limits)
+    serial = grade_batch(sheet, subs, tmp_path / "serial", runner, backend=SerialBackend())
+    local = grade_batch(sheet, subs, tmp_path / "local", runner, backend=LocalBackend(2))
+    a, b = tmp_path / "serial", tmp_path / "local"
+    assert (a / "gradebook.csv").read_bytes() == (b / "gradebook.csv").read_bytes()
+    assert sorted(serial.graded) == sorted(local.graded)
+    for student in serial.graded:
+        assert without_timing(a / student / "report.json") == without_timing(b / student / "report.json")
+        assert untimed(a / student / "feedback.md") == untimed(b / student / "feedback.md")
