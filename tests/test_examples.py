@@ -23,12 +23,26 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 VOLATILE = {"duration_s", "grader_version", "traceback", "isolation"}
 
 
+_CACHE: dict[str, tuple] = {}
+
+
+def _grade(sheet_id, tmp_path_factory):
+    if sheet_id not in _CACHE:
+        sheet = load_sheet(sheet_id)
+        out = tmp_path_factory.mktemp(sheet_id)
+        result = grade_batch(sheet, REPO / "submissions_example" / sheet_id, out, ProcessRunner())
+        _CACHE[sheet_id] = (sheet_id, out, {r.student: r for r in result.reports})
+    return _CACHE[sheet_id]
+
+
 @pytest.fixture(scope="module", params=["inf264-ex4", "waterloo-a2-1"])
 def graded(request, tmp_path_factory):
-    sheet = load_sheet(request.param)
-    out = tmp_path_factory.mktemp(request.param)
-    result = grade_batch(sheet, REPO / "submissions_example" / request.param, out, ProcessRunner())
-    return request.param, out, {r.student: r for r in result.reports}
+    return _grade(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def waterloo(tmp_path_factory):
+    return _grade("waterloo-a2-1", tmp_path_factory)
 
 
 def normalize(data):
@@ -91,11 +105,8 @@ def test_typical_mistakes_are_scored_as_a_ta_would(graded):
         assert r["dave_syntax_error"].task("5").score == 0
 
 
-def test_seed004_is_credited_for_what_is_right(graded):
-    sheet_id, _, r = graded
-    if sheet_id != "waterloo-a2-1":
-        pytest.skip("seed 004 belongs to waterloo-a2-1")
-    seed = r["seed004"]
+def test_seed004_is_credited_for_what_is_right(waterloo):
+    seed = waterloo[2]["seed004"]
     right = ["y", "loss", "dL_dw", "dL_db3", "dsigmoid", "y_relu"]
     wrong = ["h", "collapse_linear", "dL_dC", "dL_db", "w_new", "b3_new", "C_new", "b_new"]
     assert [status(seed, a) for a in right] == ["passed"] * len(right)
