@@ -21,7 +21,7 @@ from grader.sheet import Sheet, SheetError, all_sheet_ids, load_sheet
 from grader.spec import SheetSpec
 from grader.writers.feedback_md import pts
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
                   help="Grade neural-network exercise sheets in a sandbox, with feedback per point.")
 _state = {"debug": False}
 
@@ -41,6 +41,12 @@ def _errors() -> Iterator[None]:
             raise
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from None
+    except Exception as exc:  # a grader bug: still one line, the traceback on request
+        if _state["debug"]:
+            raise
+        typer.secho(f"internal error (a grader bug, please report it): {type(exc).__name__}: {exc}; "
+                    "rerun with --debug for the traceback", fg="red", err=True)
+        raise typer.Exit(3) from None
 
 
 Unsafe = Annotated[bool, typer.Option(
