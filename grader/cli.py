@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from grader.backends import REGISTRY as BACKENDS
-from grader.grade import grade_batch
+from grader.grade import BatchSummary, grade_batch
+from grader.progress import BatchProgress, summary_table
 from grader.reference import check_reference, lock_sheet
 from grader.report import ScoreReport
 from grader.runner import Runner
@@ -62,11 +63,6 @@ def _runner(sheet: Sheet, unsafe: bool) -> Runner:
     return runner
 
 
-def _line(report: ScoreReport) -> None:
-    status = "" if report.run.status == "completed" else f"  [{report.run.status}]"
-    typer.echo(f"  {report.student:<28} {pts(report.score):>6} / {pts(report.max_score)}{status}")
-
-
 @app.command()
 def grade(
     sheet: Annotated[str, typer.Argument(help="sheet id under sheets/, or a sheet folder")],
@@ -78,6 +74,7 @@ def grade(
     backend: Annotated[str, typer.Option(help="local (a process pool) or serial")] = "local",
     workers: Annotated[int | None, typer.Option(help="parallel submissions (default: cores)")] = None,
     force: Annotated[bool, typer.Option(help="regrade students whose report is up to date")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="only the summary")] = False,
     unsafe_no_sandbox: Unsafe = False,
 ) -> None:
     """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv.
@@ -90,14 +87,16 @@ def grade(
         spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,
                                              total_timeout_s=total_timeout)
         runner = _runner(spec, unsafe_no_sandbox)
-        typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
-        result = grade_batch(spec, submissions, out, runner, backend=BACKENDS[backend](workers),
-                             force=force, on_report=_line)
+        if not quiet:
+            typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
+        with BatchProgress(quiet) as progress:
+            result = grade_batch(spec, submissions, out, runner, backend=BACKENDS[backend](workers),
+                                 force=force, on_report=progress.on_report, on_plan=progress.on_plan)
+        progress.console.print(summary_table(BatchSummary.of(result)))
     if result.resumed:
         typer.echo(f"{len(result.resumed)} up-to-date reports kept (same submission, same expected "
                    "answers); --force regrades them.")
-    typer.echo(f"{len(result.graded)} submissions graded. Reports: {out}/<student>/feedback.md "
-               f"and report.json; gradebook: {result.gradebook}")
+    typer.echo(f"Reports: {out}/<student>/feedback.md and report.json; gradebook: {result.gradebook}")
 
 
 @app.command()

@@ -36,6 +36,26 @@ class BatchResult:
     gradebook: Path
 
 
+@dataclass(frozen=True)
+class BatchSummary:
+    students: int
+    graded: int
+    resumed: int
+    failed_to_run: list[str]
+    timed_out: list[str]
+    mean_score: float
+    max_score: float
+
+    @classmethod
+    def of(cls, result: BatchResult) -> BatchSummary:
+        reports = result.reports
+        return cls(students=len(reports), graded=len(result.graded), resumed=len(result.resumed),
+                   failed_to_run=[r.student for r in reports if r.run.status not in ("completed", "timeout")],
+                   timed_out=[r.student for r in reports if r.run.status == "timeout"],
+                   mean_score=sum(r.score for r in reports) / len(reports) if reports else 0.0,
+                   max_score=reports[0].max_score if reports else 0.0)
+
+
 def previous_report(folder: Path) -> ScoreReport | None:
     try:
         return ScoreReport.model_validate_json((folder / "report.json").read_text(encoding="utf-8"))
@@ -50,7 +70,9 @@ def _is_current(report: ScoreReport | None, sub: Submission, fingerprint: str) -
 
 def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
                 backend: Backend | None = None, force: bool = False,
-                on_report: Callable[[ScoreReport], None] | None = None) -> BatchResult:
+                on_report: Callable[[ScoreReport], None] | None = None,
+                on_plan: Callable[[int, int], None] | None = None) -> BatchResult:
+    """Grade what is missing or changed; ``on_plan(to_grade, kept)`` is called before starting."""
     lock = require_fresh_lock(sheet)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
@@ -58,6 +80,8 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     subs = discover(submissions)
     todo = [s for s in subs
             if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint)]
+    if on_plan:
+        on_plan(len(todo), len(subs) - len(todo))
     graded = []
     for report in (backend or SerialBackend()).run(sheet, lock, runner, todo):
         write_student(report, out / report.student)
