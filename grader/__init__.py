@@ -3,9 +3,10 @@
 The library does the work; ``grader.cli`` only parses options and renders. Typical use::
 
     from pathlib import Path
-    from grader import ProcessRunner, grade_batch, load_sheet
+    from grader import choose_runner, grade_batch, load_sheet
 
-    result = grade_batch(load_sheet("inf264-ex4"), Path("submissions"), Path("out"), ProcessRunner())
+    sheet = load_sheet("inf264-ex4")
+    result = grade_batch(sheet, Path("submissions"), Path("out"), choose_runner(sheet.spec.limits))
 """
 
 from grader.grade import BatchResult, grade_batch
@@ -13,6 +14,7 @@ from grader.pipeline import grade_submission
 from grader.reference import check_reference, lock_sheet
 from grader.report import ScoreReport
 from grader.runner import ProcessRunner, Runner
+from grader.sandbox.doctor import choose_runner, diagnose
 from grader.sheet import Sheet, SheetError, load_sheet
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "Sheet",
     "SheetError",
     "check_reference",
+    "choose_runner",
+    "diagnose",
     "grade_batch",
     "grade_submission",
     "load_sheet",
