@@ -26,9 +26,6 @@ from typing import Any
 import extract
 from cells import CappedText, cell_error, split_script
 
-# Bound before any student code runs, so patching json or os later cannot break the harness.
-_dumps, _open, _fdopen = json.dumps, os.open, os.fdopen
-
 _SAFETY_MARGIN_S = 2.0
 
 
@@ -155,10 +152,7 @@ def main(job_path: str, result_path: str) -> int:
     except SyntaxError as exc:
         result = {"status": "invalid_submission", "message": f"cannot compile: {exc}"}
     result["duration_s"] = round(time.monotonic() - started, 3)
-    payload = _dumps(result, allow_nan=False)
-    fd = _open(result_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with _fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(payload)
+    extract.write_new_json(result_path, result)
     return 0
 
 

@@ -31,7 +31,10 @@ def _sibling(name: str) -> ModuleType:
 
 
 wire = _sibling("wire")
-_dumps, _open, _fdopen = json.dumps, os.open, os.fdopen  # bound at load, before answers are read
+# Bound when this module loads: in a script run that is before any student code, so patching
+# json or os later cannot break writing the results. (In a notebook the kernel loads it after the
+# student's cells; the driver, which writes the final result, still has its own early copy.)
+_dumps, _open, _fdopen = json.dumps, os.open, os.fdopen
 
 
 class ProbeTimeout(BaseException):
@@ -95,7 +98,12 @@ def write_answers(namespace: dict[str, Any], job_path: str, out_path: str) -> No
     """Entry point used after the student's code: collect and write JSON to a new file."""
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
-    payload = _dumps(collect(namespace, job), allow_nan=False)
-    fd = _open(out_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    write_new_json(out_path, collect(namespace, job))
+
+
+def write_new_json(path: str, data: Any) -> None:
+    """Write JSON to a file that must not exist yet (and is never reached through a symlink)."""
+    payload = _dumps(data, allow_nan=False)
+    fd = _open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with _fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(payload)
