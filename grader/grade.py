@@ -50,7 +50,8 @@ class BatchSummary:
     def of(cls, result: BatchResult) -> BatchSummary:
         reports = result.reports
         return cls(students=len(reports), graded=len(result.graded), resumed=len(result.resumed),
-                   failed_to_run=[r.student for r in reports if r.run.status not in ("completed", "timeout")],
+                   failed_to_run=[r.student for r in reports
+                                  if not r.run.ran_to_end and r.run.status != "timeout"],
                    timed_out=[r.student for r in reports if r.run.status == "timeout"],
                    mean_score=sum(r.score for r in reports) / len(reports) if reports else 0.0,
                    max_score=reports[0].max_score if reports else 0.0)

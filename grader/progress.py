@@ -28,7 +28,8 @@ class BatchProgress:
         self.console = console or Console(file=sys.stdout)
         self.quiet, self.failures = quiet, 0
         self.bar = (Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("{task.fields[failures]} failed to run"), TimeRemainingColumn(),
+                             TextColumn("{task.fields[failures]} did not run to the end"),
+                             TimeRemainingColumn(),
                              console=self.console, transient=True)
                     if self.console.is_terminal and not quiet else None)
         self.task: TaskID | None = None
@@ -48,8 +49,8 @@ class BatchProgress:
             self.task = self.bar.add_task("grading", total=to_grade, failures=0)
 
     def on_report(self, report: ScoreReport) -> None:
-        self.failures += report.run.status not in ("completed",)
-        status = "" if report.run.status == "completed" else f"  [{report.run.status}]"
+        self.failures += not report.run.ran_to_end
+        status = "" if report.run.ran_to_end else f"  [{report.run.status}]"
         line = f"  {report.student:<28} {pts(report.score):>6} / {pts(report.max_score)}{status}"
         if self.bar and self.task is not None:
             self.bar.console.print(line, highlight=False, markup=False)

@@ -59,6 +59,11 @@ class RunInfo(Frozen):
     duration_s: float = 0.0
     isolation: str = ""
 
+    @property
+    def ran_to_end(self) -> bool:
+        """Every cell ran (some may have raised) and the answers were read."""
+        return self.status == "completed"
+
 
 class ScoreReport(Frozen):
     student: str

@@ -79,6 +79,6 @@ def _run_log(run: RunInfo) -> list[str]:
         lines += ["", f"### Cell {err.cell}: {err.error}", ""]
         if err.traceback.strip():
             lines += ["```", err.traceback.strip()[-1500:], "```"]
-    if run.stderr.strip() and run.status != "completed":
+    if run.stderr.strip() and not run.ran_to_end:
         lines += ["", "### Last output of the run", "", "```", run.stderr.strip()[-1500:], "```"]
     return (["", "## Run log", *lines]) if lines else []
