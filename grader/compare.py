@@ -26,6 +26,11 @@ class Verdict:
     worst_index: tuple[int, ...] | None = None
     hint: str = ""
 
+    def sentence(self) -> str:
+        """The message with its hint, ending in exactly one punctuation mark."""
+        text = self.message + (f". Hint: {self.hint}" if self.hint else "")
+        return text if text.endswith((".", "?", "!")) else text + "."
+
 
 PASS = Verdict(ok=True)
 

@@ -99,3 +99,8 @@ def test_ragged_tuple_is_a_sequence_not_an_array():
 def test_fmt_is_one_line_and_numpy2_proof():
     assert fmt(np.float64(0.5)) == "0.5"
     assert "\n" not in fmt(np.eye(3))
+
+
+def test_sentence_ends_with_one_punctuation_mark():
+    assert compare(1.0, 2.0, TOL).sentence().endswith("extra ½?")
+    assert compare(7.0, 2.0, TOL).sentence().endswith(").")

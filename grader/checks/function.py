@@ -25,8 +25,7 @@ def check(spec: FunctionCheck, ctx: Context) -> Outcome:
             continue
         verdict = compare(result.value, exp, tol)
         if not verdict.ok:
-            hint = f". Hint: {verdict.hint}" if verdict.hint else ""
-            failures.append((f"{where}: {verdict.message}{hint}", CheckDetails(
+            failures.append((f"{where}: {verdict.sentence()}", CheckDetails(
                 got=verdict.got, expected=verdict.expected, hint=verdict.hint or None,
                 worst_index=list(verdict.worst_index) if verdict.worst_index else None)))
     n, hidden = len(inputs), sum(p.hidden for p in inputs)

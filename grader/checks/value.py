@@ -28,8 +28,7 @@ def check(spec: ValueCheck, ctx: Context) -> Outcome:
     details = CheckDetails(got=verdict.got, expected=verdict.expected, tolerance=tol.describe(),
                            worst_index=list(verdict.worst_index) if verdict.worst_index else None,
                            hint=verdict.hint or None)
-    hint = f". Hint: {verdict.hint}" if verdict.hint else ""
-    return Outcome("failed", 0.0, f"`{name}`: {verdict.message}{hint}.{follow}", details)
+    return Outcome("failed", 0.0, f"`{name}`: {verdict.sentence()}{follow}", details)
 
 
 def _passed(name: str, got: Any, convention: str | None, tolerance: str) -> Outcome:

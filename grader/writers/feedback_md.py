@@ -48,7 +48,8 @@ def _run_summary(run: RunInfo) -> list[str]:
     lines = [line + (f": {run.message}" if run.message else "") + ".", ""]
     if run.cell_errors:
         cells = ", ".join(str(e.cell) for e in run.cell_errors[:10])
-        lines += [f"Cells that raised errors: {cells} (details at the end). Later cells still ran.", ""]
+        lines += [f"Cells that raised an error or hit the time limit: {cells} (details at the end). "
+                  "Later cells still ran.", ""]
     return lines
 
 
