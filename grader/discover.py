@@ -70,8 +70,26 @@ def prepare(sub: Submission, sheet: Sheet, workdir: Path) -> Prepared:
         shutil.copyfile(sub.path, workdir / sub.path.name)
     main = choose_main(workdir, sheet.spec.submission.filenames)
     for data in sheet.data_files():
-        shutil.copyfile(data, workdir / data.name)
+        place_file(data, workdir, data.name)
     return Prepared(main=main, kind="notebook" if main.suffix == ".ipynb" else "script", workdir=workdir)
+
+
+def place_file(source: Path, workdir: Path, rel: str) -> None:
+    """Copy a grader-provided file to ``workdir/rel``, replacing whatever the student put there.
+
+    Never through a symlink: a submission's ``Eckerle4.csv -> /etc/passwd`` would otherwise make
+    the grader (outside the sandbox) overwrite a host file."""
+    target, parts = workdir, Path(rel).parts
+    for depth, part in enumerate(parts, 1):
+        target = target / part
+        last = depth == len(parts)
+        if target.is_symlink() or target.is_file() or (last and target.exists()):
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            else:
+                target.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target, follow_symlinks=False)
 
 
 def _unwrap_single_folder(workdir: Path) -> None:

@@ -24,15 +24,27 @@ RunStatus = Literal[
 ]
 
 
+class ProbeCall(Frozen):
+    args: list[JsonValue] = Field(description='wire-encoded; {"$call": f, "args": [...], "item": i} '
+                                              "is the student's own f(*args)[i], computed inside")
+    item: int | None = Field(None, description="keep only this item of the returned tuple")
+
+
 class Job(Frozen):
     source: str = Field(description="absolute path of the file to run, inside the workdir")
     kind: Literal["notebook", "script"]
     workdir: str
     stage_from: str | None = Field(None, description="copy this folder into workdir first")
     answers: list[str]
-    probes: dict[str, list[list[JsonValue]]] = Field(
-        default_factory=dict, description="function name -> wire-encoded argument lists")
+    probes: dict[str, list[ProbeCall]] = Field(default_factory=dict, description="function name -> calls")
+    models: dict[str, list[JsonValue]] = Field(
+        default_factory=dict, description="model name -> wire-encoded inputs for its predict()")
+    figures: bool = Field(False, description="snapshot matplotlib figures for plot checks")
+    datasets: dict[str, str] = Field(default_factory=dict,
+                                     description="offline dataset -> file staged in the workdir")
+    seed: int | None = Field(None, description="exported as GRADER_SEED (calibration runs)")
     probe_timeout_s: float
+    model_timeout_s: float = 60.0
     cell_timeout_s: float
     total_timeout_s: float
     max_output_chars: int
@@ -59,6 +71,8 @@ class RunResult(Frozen):
     cell_errors: list[CellError] = Field(default_factory=list)
     answers: dict[str, JsonValue] = Field(default_factory=dict)
     probes: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)
+    predictions: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)
+    figures: list[JsonValue] = Field(default_factory=list, description="matplotlib snapshots")
     stdout: str = ""
     stderr: str = ""
     duration_s: float = 0.0

@@ -15,8 +15,9 @@ from importlib.metadata import version
 from typing import Any
 
 import numpy as np
-from pydantic import JsonValue, ValidationError
+from pydantic import Field, JsonValue, ValidationError
 
+from grader.calibration import CalibrationRecord, Stat
 from grader.harness import wire
 from grader.job import RunResult
 from grader.sheet import Sheet, SheetError, hash_tree
@@ -42,11 +43,17 @@ class SheetLock(Frozen):
     environment: Environment
     answers: dict[str, JsonValue]
     probe_outputs: dict[str, list[JsonValue]]
+    calibrations: dict[str, CalibrationRecord] = Field(
+        default_factory=dict, description="dataset identity -> calibrated ranges")
 
     @property
     def fingerprint(self) -> str:
         """Identity of the expected answers: a report graded against another lock is stale."""
-        return hashlib.sha256(f"{self.sheet_hash}:{self.reference_hash}".encode()).hexdigest()
+        identity = f"{self.sheet_hash}:{self.reference_hash}"
+        if self.calibrations:
+            identity += ":" + json.dumps({k: v.model_dump(mode="json") for k, v in self.calibrations.items()},
+                                         sort_keys=True)
+        return hashlib.sha256(identity.encode()).hexdigest()
 
     def decoded(self) -> tuple[dict[str, Any], dict[str, list[Any]]]:
         answers = {k: wire.decode(v) for k, v in self.answers.items()}
@@ -71,18 +78,44 @@ def reference_problems(sheet: Sheet, run: RunResult) -> list[str]:
                 problems.append(f"function {check.answer!r} is not defined")
             problems += [f"{check.answer} probe #{i}: {o.error}"
                          for i, o in enumerate(outcomes or [], 1) if o.error]
+    for model in sheet.spec.models():
+        predictions = run.predictions.get(model.answer)
+        if predictions is None:
+            problems.append(f"model {model.answer!r} is not defined")
+        problems += [f"{model.answer}.predict: {o.error}" for o in predictions or [] if o.error]
     return problems
 
 
-def build_lock(sheet: Sheet, run: RunResult) -> SheetLock:
+def build_lock(sheet: Sheet, run: RunResult, previous: SheetLock | None = None) -> SheetLock:
+    """The lock of this reference run; calibrations of the same reference are carried over."""
     problems = reference_problems(sheet, run)
     if problems:
         raise SheetError(f"reference of {sheet.id} ({sheet.reference_dir}) cannot be locked: "
                          + "; ".join(problems))
+    reference_hash = hash_tree(sheet.reference_dir)
+    kept = previous.calibrations if previous and previous.reference_hash == reference_hash else {}
     return SheetLock(
-        sheet=sheet.id, sheet_hash=sheet.content_hash(), reference_hash=hash_tree(sheet.reference_dir),
+        sheet=sheet.id, sheet_hash=sheet.content_hash(), reference_hash=reference_hash,
         environment=Environment.current(), answers=dict(run.answers),
-        probe_outputs={name: [o.output for o in outs] for name, outs in run.probes.items()})
+        probe_outputs={name: [o.output for o in outs] for name, outs in run.probes.items()},
+        calibrations={k: rederive(sheet, r) for k, r in kept.items()})
+
+
+def rederive(sheet: Sheet, record: CalibrationRecord) -> CalibrationRecord:
+    """The same measurements under the sheet's current interval rules (sigmas, margin, side)."""
+    stats = {c.key: Stat.of(record.stats[c.key].values, c.calibrated)
+             for c in sheet.spec.calibrated() if c.calibrated and c.key in record.stats}
+    return record.model_copy(update={"stats": stats})
+
+
+def calibration_problems(sheet: Sheet, lock: SheetLock, dataset: str) -> list[str]:
+    """Calibrated checks with no measurements for the data being graded on."""
+    record = lock.calibrations.get(dataset)
+    missing = [c.key for c in sheet.spec.calibrated() if record is None or c.key not in record.stats]
+    if not missing:
+        return []
+    return [f"no calibration of {', '.join(missing)} on “{dataset}”: run `grader calibrate {sheet.id}`"
+            + (" with the same --mnist" if "MNIST" in dataset else "")]
 
 
 def write_lock(sheet: Sheet, lock: SheetLock) -> None:

@@ -8,32 +8,38 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from grader.discover import Prepared, Submission, SubmissionProblem, prepare
+from grader import datasets
+from grader.discover import Prepared, Submission, SubmissionProblem, place_file, prepare
+from grader.harness import wire
 from grader.job import Job, RunResult
 from grader.lock import SheetLock
-from grader.probes import encoded_args
+from grader.probes import encoded_calls
 from grader.report import ScoreReport
 from grader.runner import Runner
 from grader.score import failed_report, run_info, score
 from grader.sheet import Sheet
-from grader.spec import FunctionCheck
+from grader.spec import PlotCheck
 
 
-def build_job(sheet: Sheet, prepared: Prepared) -> Job:
-    limits = sheet.spec.limits
-    probes = {c.answer: encoded_args(c) for _, c in sheet.spec.checks() if isinstance(c, FunctionCheck)}
+def build_job(sheet: Sheet, prepared: Prepared, seed: int | None = None) -> Job:
+    limits, spec = sheet.spec.limits, sheet.spec
+    models = {c.answer: [wire.encode(sheet.derive[c.inputs.function]())] for c in spec.models()}
     return Job(source=str(prepared.main), kind=prepared.kind, workdir=str(prepared.workdir),
-               answers=sheet.spec.answer_names(), probes=probes,
-               probe_timeout_s=limits.probe_timeout_s, cell_timeout_s=limits.cell_timeout_s,
-               total_timeout_s=limits.total_timeout_s, max_output_chars=limits.max_output_kib * 1024,
-               max_cells=limits.max_cells)
+               answers=spec.answer_names(), probes=encoded_calls(spec), models=models,
+               figures=any(isinstance(c, PlotCheck) for _, c in spec.checks()),
+               datasets={d.name: d.rel for d in datasets.staged(sheet)}, seed=seed,
+               probe_timeout_s=limits.probe_timeout_s, model_timeout_s=limits.model_timeout_s,
+               cell_timeout_s=limits.cell_timeout_s, total_timeout_s=limits.total_timeout_s,
+               max_output_chars=limits.max_output_kib * 1024, max_cells=limits.max_cells)
 
 
-def run_submission(sheet: Sheet, sub: Submission, runner: Runner,
-                   workdir: Path) -> tuple[Prepared, RunResult]:
+def run_submission(sheet: Sheet, sub: Submission, runner: Runner, workdir: Path,
+                   seed: int | None = None) -> tuple[Prepared, RunResult]:
     """Prepare ``sub`` in the empty ``workdir`` and run it; SubmissionProblem if it cannot run."""
     prepared = prepare(sub, sheet, workdir)
-    return prepared, runner.run(build_job(sheet, prepared))
+    for staged in datasets.staged(sheet):  # after the student's files: theirs cannot replace it
+        place_file(staged.source, workdir, staged.rel)
+    return prepared, runner.run(build_job(sheet, prepared, seed))
 
 
 def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:

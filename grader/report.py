@@ -73,6 +73,7 @@ class ScoreReport(Frozen):
     pending_points: float = Field(0.0, description="manual points still to be scored by a TA")
     tasks: list[TaskResult]
     run: RunInfo
+    data: str = Field("", description="the datasets it was graded on (offline MNIST subset, …)")
     submission_sha256: str = ""
     lock_sha256: str = Field("", description="which expected answers it was graded against")
     grader_version: str = ""

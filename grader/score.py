@@ -6,8 +6,9 @@ from importlib.metadata import version
 from typing import Any
 
 from grader.checks import Context, Outcome, ProbeResult, run_check
+from grader.datasets import identity
 from grader.harness import wire
-from grader.job import RunResult
+from grader.job import ProbeOutcome, RunResult
 from grader.lock import SheetLock
 from grader.report import CellErrorInfo, CheckResult, RunInfo, ScoreReport, TaskResult
 from grader.sheet import Sheet
@@ -25,9 +26,9 @@ def _decode_answers(run: RunResult) -> tuple[dict[str, Any], list[str]]:
     return answers, broken
 
 
-def _decode_probes(run: RunResult) -> dict[str, list[ProbeResult]]:
+def _decode_probes(outcomes_by_name: dict[str, list[ProbeOutcome]]) -> dict[str, list[ProbeResult]]:
     probes: dict[str, list[ProbeResult]] = {}
-    for name, outcomes in run.probes.items():
+    for name, outcomes in outcomes_by_name.items():
         results = []
         for o in outcomes:
             try:
@@ -65,8 +66,11 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
           sha256: str = "") -> ScoreReport:
     answers, broken = _decode_answers(run)
     expected, expected_probes = lock.decoded()
-    ctx = Context(sheet=sheet, answers=answers, probes=_decode_probes(run), expected=expected,
-                  expected_probes=expected_probes, run_problem=run_problem(run))
+    data = identity(sheet)
+    ctx = Context(sheet=sheet, answers=answers, probes=_decode_probes(run.probes), expected=expected,
+                  expected_probes=expected_probes, run_problem=run_problem(run),
+                  predictions=_decode_probes(run.predictions), figures=run.figures,
+                  calibration=lock.calibrations.get(data))
     tasks, total = [], 0.0
     for task in sheet.spec.tasks:
         results, earned = [], 0.0
@@ -85,7 +89,8 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
     pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
     return ScoreReport(student=student, sheet=sheet.id, score=round(total, 6),
                        max_score=sheet.spec.max_score, pending_points=round(pending, 6), tasks=tasks,
-                       run=info, submission_sha256=sha256, lock_sha256=lock.fingerprint,
+                       run=info, data=data if sheet.spec.datasets else "",
+                       submission_sha256=sha256, lock_sha256=lock.fingerprint,
                        grader_version=version("grader"))
 
 

@@ -19,8 +19,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from grader.spec import Limits, SheetSpec, ValueCheck
+from grader.spec import Limits, SheetSpec, all_derivations
 
+KINDS = ("value", "function", "finite_difference", "range", "model", "consistency", "plot", "choice",
+         "manual")  # pydantic's union tags, dropped from error locations
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHEETS_ROOT = REPO_ROOT / "sheets"
 LOCK_NAME = "expected.lock.json"
@@ -35,6 +37,7 @@ class Sheet:
     spec: SheetSpec
     folder: Path
     derive: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    data_overrides: dict[str, Path] = field(default_factory=dict, hash=False)
 
     @property
     def id(self) -> str:
@@ -56,6 +59,11 @@ class Sheet:
         except ValidationError as exc:
             raise SheetError(f"limits: {format_validation_error(exc)}") from None
         return replace(self, spec=self.spec.model_copy(update={"limits": limits}))
+
+    def with_data(self, **paths: Path | None) -> Sheet:
+        """The same sheet with datasets taken from the TA's files (e.g. mnist=genuine mnist.npz)."""
+        given = {k: Path(v).resolve() for k, v in paths.items() if v is not None}
+        return replace(self, data_overrides={**self.data_overrides, **given})
 
     def data_files(self) -> list[Path]:
         return [self.folder / "data" / name for name in self.spec.data]
@@ -110,7 +118,7 @@ def load_sheet(ref: str | Path) -> Sheet:
 def format_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if p not in ("value", "function", "choice", "manual"))
+        loc = ".".join(str(p) for p in err["loc"] if p not in KINDS)
         parts.append(f"{loc or '(top level)'}: {err['msg']}")
     return "; ".join(parts)
 
@@ -132,12 +140,8 @@ def _load_derive(folder: Path) -> dict[str, Callable[..., Any]]:
 
 def _check_references(sheet: Sheet, yaml_path: Path) -> None:
     for task, check in sheet.spec.checks():
-        if not isinstance(check, ValueCheck):
-            continue
         where = f"{yaml_path}: task {task.id}, check {check.answer}"
-        derivations = [a.derive for a in check.alternatives]
-        derivations += [check.follow_through.derive] if check.follow_through else []
-        for d in derivations:
+        for d in all_derivations(check):
             fn = sheet.derive.get(d.function)
             if fn is None:
                 raise SheetError(f"{where}: derive function {d.function!r} is not in derive.py")

@@ -102,6 +102,95 @@ class FunctionCheck(_Check):
         return self
 
 
+class FiniteDifferenceCheck(_Check):
+    """A derivative the student codes agrees with central differences of their own forward function.
+
+    Uses the visible probes of the function check of the same ``answer``. ``elementwise``:
+    ``answer(x, *rest) ≈ (of(x+h, *rest) - of(x-h, *rest)) / 2h``. ``vjp`` (a backward pass):
+    the probe's first argument is the upstream gradient ``dout`` and one argument is
+    ``{call: of, args: F, item: …}``; the answer must return, for each argument index in ``wrt``,
+    the gradient of ``sum(of(*F)[output_item] * dout)`` with respect to ``F[index]``.
+    """
+
+    kind: Literal["finite_difference"] = "finite_difference"
+    of: str = Field(pattern=IDENT, description="the student's forward function")
+    mode: Literal["elementwise", "vjp"] = "elementwise"
+    step: float = Field(1e-5, gt=0)
+    wrt: list[int] = Field(default_factory=list, description="vjp: forward argument indices")
+    output_item: int | None = Field(None, description="vjp: the item of of()'s result that is the output")
+    max_probes: int = Field(3, ge=1, description="how many of the visible probes to difference")
+    tolerance: Tolerance = Tolerance(rtol=1e-3, atol=1e-5)
+
+
+class Interval(Frozen):
+    low: float | None = None
+    high: float | None = None
+
+
+class Calibration(Frozen):
+    """Accept mean ± sigmas·std of repeated reference runs, widened to their min/max and by margin."""
+
+    runs: int = Field(5, ge=2, description="reference runs with seeds 0..runs-1")
+    sigmas: float = Field(4.0, ge=0)
+    margin: float = Field(0.0, ge=0, description="absolute widening on each side")
+    side: Literal["both", "lower", "upper"] = Field(
+        "both", description="lower: only a lower bound (higher accuracy is fine); upper: only upper")
+
+
+class _Accepted(_Check):
+    bounds: Interval | None = Field(None, description="a bound the sheet states")
+    calibrated: Calibration | None = Field(None, description="from `grader calibrate`")
+    what: str = Field("", description="what the number is, for feedback")
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> _Accepted:
+        if (self.bounds is None) == (self.calibrated is None):
+            raise ValueError("give exactly one of bounds or calibrated")
+        return self
+
+
+class RangeCheck(_Accepted):
+    """A stochastic number (or a statistic of the student's answers) lies in an accepted range."""
+
+    kind: Literal["range"] = "range"
+    statistic: Derivation | None = Field(None, description="computed from the student's answers; "
+                                                           "default: the answer itself")
+
+    @property
+    def key(self) -> str:
+        return f"{self.statistic.function}({self.answer})" if self.statistic else self.answer
+
+
+class ModelCheck(_Accepted):
+    """The grader calls the student's model's predict() on its own inputs; the metric is computed outside."""
+
+    kind: Literal["model"] = "model"
+    inputs: Derivation = Field(description="derive.py function giving the inputs (no answers needed)")
+    targets: Derivation = Field(description="derive.py function giving the targets (never sent in)")
+    metric: Literal["mse", "accuracy"]
+
+    @property
+    def key(self) -> str:
+        return f"{self.metric}({self.answer})"
+
+
+class ConsistencyCheck(_Check):
+    """An answer agrees with what the student's own other answers imply (a mean of their runs)."""
+
+    kind: Literal["consistency"] = "consistency"
+    derive: Derivation
+    alternatives: list[Alternative] = Field(default_factory=list)
+    tolerance: Tolerance = Tolerance(rtol=1e-3, atol=1e-6)
+
+
+class PlotCheck(_Check):
+    """A figure the submission drew shows the data of its own answers (read from matplotlib)."""
+
+    kind: Literal["plot"] = "plot"
+    data: Derivation = Field(description="derive.py function giving (x, y) from the student's answers")
+    tolerance: Tolerance = Tolerance(rtol=1e-3, atol=1e-6)
+
+
 class ChoiceCheck(_Check):
     kind: Literal["choice"] = "choice"
     accepted: list[str] = Field(min_length=1, description="matched after normalize_choice()")
@@ -115,8 +204,8 @@ class ManualCheck(Frozen):
     prompt: str = Field(description="what the TA is to look for (never shown to students)")
 
 
-Check = Annotated[ValueCheck | FunctionCheck | ChoiceCheck | ManualCheck,
-                  Field(discriminator="kind")]
+Check = Annotated[ValueCheck | FunctionCheck | FiniteDifferenceCheck | RangeCheck | ModelCheck
+                  | ConsistencyCheck | PlotCheck | ChoiceCheck | ManualCheck, Field(discriminator="kind")]
 
 
 class Task(Frozen):
@@ -134,6 +223,7 @@ class Limits(Frozen):
     cell_timeout_s: float = Field(60, gt=0)
     total_timeout_s: float = Field(300, gt=0)
     probe_timeout_s: float = Field(10, gt=0)
+    model_timeout_s: float = Field(60, gt=0, description="one predict() call of a model check")
     memory_mib: int = Field(2048, ge=64)
     max_output_kib: int = Field(256, ge=1)
     max_cells: int = Field(2000, ge=1)
@@ -149,6 +239,29 @@ class SubmissionRule(Frozen):
                                  description="preferred file names when a folder has several")
 
 
+def all_derivations(check: Check) -> list[Derivation]:
+    """Every derive.py call a check makes (validated when the sheet loads)."""
+    extra: list[Derivation] = []
+    if isinstance(check, ValueCheck):
+        extra = [a.derive for a in check.alternatives]
+    elif isinstance(check, ModelCheck):
+        extra = [check.inputs, check.targets]
+    return extra + student_derivations(check)
+
+
+def student_derivations(check: Check) -> list[Derivation]:
+    """Derivations evaluated on the student's answers (their args must be read back)."""
+    if isinstance(check, ValueCheck):
+        return [check.follow_through.derive] if check.follow_through else []
+    if isinstance(check, ConsistencyCheck):
+        return [check.derive, *(a.derive for a in check.alternatives)]
+    if isinstance(check, RangeCheck):
+        return [check.statistic] if check.statistic else []
+    if isinstance(check, PlotCheck):
+        return [check.data]
+    return []
+
+
 class SheetSpec(Frozen):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     title: str
@@ -157,6 +270,10 @@ class SheetSpec(Frozen):
     tolerance: Tolerance = Tolerance()
     submission: SubmissionRule = SubmissionRule()
     data: list[str] = Field(default_factory=list, description="files in the sheet's data/ folder")
+    datasets: list[Literal["mnist"]] = Field(
+        default_factory=list, description="served offline to keras.datasets.<name>.load_data()")
+    requires: list[str] = Field(default_factory=list,
+                                description="modules the submissions import (checked by doctor)")
     limits: Limits = Limits()
     tasks: list[Task] = Field(min_length=1)
 
@@ -170,6 +287,10 @@ class SheetSpec(Frozen):
         dupes = sorted({f for f in functions if functions.count(f) > 1})
         if dupes:
             raise ValueError(f"one function check per function; repeated: {dupes}")
+        lonely = [c.answer for _, c in self.checks()
+                  if isinstance(c, FiniteDifferenceCheck) and c.answer not in functions]
+        if lonely:
+            raise ValueError(f"finite_difference checks need a function check of the same answer: {lonely}")
         return self
 
     def checks(self) -> list[tuple[Task, Check]]:
@@ -179,11 +300,17 @@ class SheetSpec(Frozen):
         """Every name whose value the harness reads: checked answers and follow-through inputs."""
         names: list[str] = []
         for _, check in self.checks():
-            if isinstance(check, ValueCheck | ChoiceCheck):
+            if isinstance(check, ValueCheck | ChoiceCheck | ConsistencyCheck) or (
+                    isinstance(check, RangeCheck) and not check.statistic):
                 names.append(check.answer)
-            if isinstance(check, ValueCheck) and check.follow_through:
-                names.extend(check.follow_through.derive.args)
+            names.extend(arg for d in student_derivations(check) for arg in d.args)
         return list(dict.fromkeys(names))
+
+    def models(self) -> list[ModelCheck]:
+        return [c for _, c in self.checks() if isinstance(c, ModelCheck)]
+
+    def calibrated(self) -> list[RangeCheck | ModelCheck]:
+        return [c for _, c in self.checks() if isinstance(c, RangeCheck | ModelCheck) and c.calibrated]
 
     @property
     def max_score(self) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from grader.checks import choice, function, manual, value
+from grader.checks import accepted, choice, consistency, finite_difference, function, manual, plot, value
 from grader.checks.base import Context, Outcome, ProbeResult
 
 CheckFn = Callable[[Any, Context], Outcome]
@@ -13,6 +13,11 @@ CheckFn = Callable[[Any, Context], Outcome]
 REGISTRY: dict[str, CheckFn] = {
     "value": value.check,
     "function": function.check,
+    "finite_difference": finite_difference.check,
+    "range": accepted.check,
+    "model": accepted.check,
+    "consistency": consistency.check,
+    "plot": plot.check,
     "choice": choice.check,
     "manual": manual.check,
 }

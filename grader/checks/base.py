@@ -40,6 +40,9 @@ class Context:
     expected: Mapping[str, Any]
     expected_probes: Mapping[str, Sequence[Any]]
     run_problem: str = ""
+    predictions: Mapping[str, Sequence[ProbeResult]] = field(default_factory=dict)
+    figures: Sequence[Any] = ()
+    calibration: Any = None  # the lock's CalibrationRecord for the data graded on, if any
 
     def tolerance(self, check: ValueCheck | FunctionCheck) -> Tolerance:
         return check.tolerance or self.sheet.spec.tolerance

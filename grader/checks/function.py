@@ -14,7 +14,9 @@ def check(spec: FunctionCheck, ctx: Context) -> Outcome:
     results = ctx.probes.get(name)
     if results is None:
         return ctx.missing(name, "defined as a function")
-    inputs, expected = probe_inputs(spec), ctx.expected_probes[name]
+    inputs = probe_inputs(spec)
+    # finite-difference calls of this function follow its own probes
+    results, expected = results[:len(inputs)], ctx.expected_probes[name][:len(inputs)]
     if len(results) != len(inputs):
         return Outcome("error", 0.0, f"`{name}`: {len(results)} probe results for {len(inputs)} inputs")
     failures: list[tuple[str, CheckDetails]] = []

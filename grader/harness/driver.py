@@ -52,8 +52,13 @@ def run_script(job: dict[str, Any], budget: Budget) -> tuple[dict[str, Any], dic
     sys.argv, sys.path[0] = [path], os.path.dirname(path)
     out, err = CappedText(job["max_output_chars"]), CappedText(job["max_output_chars"])
     cells = split_script(source)
-    errors = [e for i, (line, code) in enumerate(cells)
-              if (e := _run_script_cell(i, line, code, path, namespace, budget, out, err))]
+    extract.preamble.install(job)
+    errors = []
+    for i, (line, code) in enumerate(cells):
+        error = _run_script_cell(i, line, code, path, namespace, budget, out, err)
+        errors += [error] if error else []
+        if job.get("figures"):
+            extract.preamble.capture()  # as a kernel does after each cell
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     run = {"n_cells": len(cells), "cell_errors": errors, "stdout": out.text(), "stderr": err.text()}
     return run, namespace
@@ -88,6 +93,22 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def _kernel_startup(job: dict[str, Any]) -> None:
+    """Have the kernel run the preamble before the first cell (an IPython startup file)."""
+    folder = os.path.join(os.environ["IPYTHONDIR"], "profile_default", "startup")
+    os.makedirs(folder, exist_ok=True)
+    code = "\n".join([
+        "def _grader_setup():",
+        "    import importlib.util as u, json, sys",
+        f"    s = u.spec_from_file_location('_grader_preamble', {extract.preamble.__file__!r})",
+        "    m = u.module_from_spec(s); sys.modules['_grader_preamble'] = m; s.loader.exec_module(m)",
+        f"    with open({job['job_path']!r}) as fh: m.install(json.load(fh))",
+        "_grader_setup(); del _grader_setup",
+    ])
+    with open(os.path.join(folder, "00-grader.py"), "w", encoding="utf-8") as fh:
+        fh.write(code + "\n")
+
+
 def run_notebook(job: dict[str, Any], budget: Budget, out_path: str) -> dict[str, Any]:
     import nbformat
     from nbrun import CappedClient, read_notebook
@@ -105,6 +126,7 @@ def run_notebook(job: dict[str, Any], budget: Budget, out_path: str) -> dict[str
         "_grader_collect()",
     ])
     nb.cells.append(nbformat.v4.new_code_cell(code))
+    _kernel_startup(job)
     client = CappedClient(nb, job, budget.next_cell, resources={"metadata": {"path": job["workdir"]}})
     status, message = "completed", ""
     try:
@@ -134,6 +156,8 @@ def main(job_path: str, result_path: str) -> int:
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
     job["job_path"] = job_path
+    if job.get("seed") is not None:  # read by references during calibration; kernels inherit it
+        os.environ["GRADER_SEED"] = str(job["seed"])
     if job.get("stage_from"):
         stage(job["stage_from"], job["workdir"])
     budget = Budget(job)

@@ -21,7 +21,10 @@ _MAX_ERROR = 500
 
 
 def _sibling(name: str) -> ModuleType:
-    # Loaded by path so a student's module of the same name cannot shadow it.
+    # Loaded by path so a student's module of the same name cannot shadow it; loaded once, so the
+    # kernel's startup file and the extraction share the same preamble (and its figure snapshots).
+    if f"_grader_{name}" in sys.modules:
+        return sys.modules[f"_grader_{name}"]
     spec = importlib.util.spec_from_file_location(f"_grader_{name}", Path(__file__).with_name(f"{name}.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -31,6 +34,7 @@ def _sibling(name: str) -> ModuleType:
 
 
 wire = _sibling("wire")
+preamble = _sibling("preamble")
 # Bound when this module loads: in a script run that is before any student code, so patching
 # json or os later cannot break writing the results. (In a notebook the kernel loads it after the
 # student's cells; the driver, which writes the final result, still has its own early copy.)
@@ -72,26 +76,62 @@ def _call_with_timeout(fn: Any, args: list[Any], seconds: float) -> Any:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _probe(fn: Any, encoded_args: list[Any], seconds: float) -> dict[str, Any]:
+class ChainError(Exception):
+    """An argument computed by another of the student's functions could not be computed."""
+
+
+def _arg(encoded: Any, namespace: dict[str, Any], seconds: float) -> Any:
+    """Decode one argument; ``{"$call": f, "args": [...], "item": i}`` is ``f(*args)[i]``."""
+    if isinstance(encoded, dict) and "$call" in encoded:
+        fn = namespace.get(encoded["$call"])
+        if not callable(fn):
+            raise ChainError(f"`{encoded['$call']}` is not defined as a function")
+        try:
+            value = _call_with_timeout(fn, [_arg(a, namespace, seconds) for a in encoded["args"]], seconds)
+            return value if encoded.get("item") is None else value[encoded["item"]]
+        except (ChainError, ProbeTimeout):
+            raise
+        except BaseException as exc:
+            why = f"computing its input with `{encoded['$call']}` raised {describe(exc)}"
+            raise ChainError(why) from None
+    return wire.decode(encoded)  # fresh copies: calls may mutate them
+
+
+def _probe(fn: Any, call: dict[str, Any], namespace: dict[str, Any], seconds: float) -> dict[str, Any]:
     try:
-        args = [wire.decode(a) for a in encoded_args]  # fresh copies: calls may mutate them
+        args = [_arg(a, namespace, seconds) for a in call["args"]]
         output = _call_with_timeout(fn, args, seconds)
+        if call.get("item") is not None:
+            output = output[call["item"]]
     except ProbeTimeout:
         return {"error": f"timed out after {seconds:g} s"}
+    except ChainError as exc:
+        return {"error": str(exc)}
     except BaseException as exc:
         return {"error": describe(exc)}
     return {"output": _encode_answer(output)}
 
 
+def _predict(model: Any, encoded: Any, seconds: float) -> dict[str, Any]:
+    predict = getattr(model, "predict", None)
+    if not callable(predict):
+        return {"error": f"it is a {type(model).__name__}, which has no predict method"}
+    return _probe(lambda x: predict(x, verbose=0), {"args": [encoded]}, {}, seconds)
+
+
 def collect(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     answers = {name: _encode_answer(namespace[name]) for name in job["answers"] if name in namespace}
+    seconds = job["probe_timeout_s"]
     probes: dict[str, list[dict[str, Any]]] = {}
     for name, calls in job["probes"].items():
         fn = namespace.get(name)
         if not callable(fn):
             continue  # reported as a missing function by the grader
-        probes[name] = [_probe(fn, args, job["probe_timeout_s"]) for args in calls]
-    return {"answers": answers, "probes": probes}
+        probes[name] = [_probe(fn, call, namespace, seconds) for call in calls]
+    predictions = {name: [_predict(namespace[name], x, job["model_timeout_s"]) for x in inputs]
+                   for name, inputs in (job.get("models") or {}).items() if name in namespace}
+    figures = preamble.figures() if job.get("figures") else []
+    return {"answers": answers, "probes": probes, "predictions": predictions, "figures": figures}
 
 
 def write_answers(namespace: dict[str, Any], job_path: str, out_path: str) -> None:

@@ -1,0 +1,50 @@
+"""``range`` and ``model``: a number lies in an accepted interval — stated by the sheet, or
+calibrated from repeated reference runs.
+
+``range`` judges one of the student's answers (or a statistic of them, e.g. the best
+configuration's accuracy). ``model`` judges a metric the grader computes itself: the student's
+model only predicts on the grader's inputs inside the sandbox, the targets never go in.
+"""
+
+from __future__ import annotations
+
+from grader.calibration import interval, statistic
+from grader.checks.base import Context, Outcome
+from grader.report import CheckDetails
+from grader.spec import Interval, ModelCheck, RangeCheck
+
+
+def _shown(iv: Interval) -> str:
+    if iv.low is not None and iv.high is not None:
+        return f"[{iv.low:.4g}, {iv.high:.4g}]"
+    return f"≥ {iv.low:.4g}" if iv.low is not None else f"≤ {iv.high:.4g}"
+
+
+def _subject(check: RangeCheck | ModelCheck) -> str:
+    name = f"{check.metric} of `{check.answer}`" if isinstance(check, ModelCheck) else f"`{check.key}`"
+    return f"{name} ({check.what})" if check.what else name
+
+
+def check(spec: RangeCheck | ModelCheck, ctx: Context) -> Outcome:
+    if isinstance(spec, ModelCheck) and spec.answer not in ctx.predictions:
+        return ctx.missing(spec.answer, "defined (a trained model)")
+    try:
+        iv, source = interval(spec, ctx.calibration)
+    except KeyError:
+        return Outcome("error", 0.0, f"{_subject(spec)}: the sheet has no calibration for this data; "
+                       "a TA must run `grader calibrate`. Not your fault.")
+    try:
+        value = statistic(spec, ctx)
+    except KeyError as exc:
+        return ctx.missing(str(exc).strip("'"))
+    except Exception as exc:  # the student's answers may have any type or shape
+        return Outcome("error", 0.0, f"{_subject(spec)} cannot be judged: {exc}")
+    details = CheckDetails(got=f"{value:.6g}", expected=_shown(iv), tolerance=source)
+    below = iv.low is not None and value < iv.low
+    above = iv.high is not None and value > iv.high
+    if not (below or above):
+        return Outcome("passed", 1.0, f"{_subject(spec)} = {value:.4g} lies in the accepted range "
+                       f"{_shown(iv)} ({source}).", details)
+    side = "below" if below else "above"
+    return Outcome("failed", 0.0, f"{_subject(spec)} = {value:.4g} is {side} the accepted range "
+                   f"{_shown(iv)} ({source}).", details)
