@@ -15,7 +15,8 @@ pytestmark = pytest.mark.runs_code
 
 def job(tmp_path, name, *, answers=(), probes=None, cell_timeout=20.0, total=60.0, max_cells=100):
     return Job(source=str(tmp_path / name), kind="notebook" if name.endswith(".ipynb") else "script",
-               workdir=str(tmp_path), answers=list(answers), probes={f: [ProbeCall(args=a) for a in calls] for f, calls in (probes or {}).items()},
+               workdir=str(tmp_path), answers=list(answers),
+               probes={f: [ProbeCall(args=a) for a in calls] for f, calls in (probes or {}).items()},
                probe_timeout_s=2,
                cell_timeout_s=cell_timeout, total_timeout_s=total, max_output_chars=2000,
                max_cells=max_cells)
