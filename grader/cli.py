@@ -175,6 +175,10 @@ def doctor() -> None:
     for probe in diagnosis.probes:
         typer.echo(f"{'ok ' if probe.ok else 'NO '} {probe.name:<16} {probe.detail}")
     typer.echo(f"isolation: {diagnosis.level}")
+    for sheet_id in all_sheet_ids():
+        missing = load_sheet(sheet_id).missing_modules()
+        typer.echo(f"{'NO ' if missing else 'ok '} sheet {sheet_id:<12} "
+                   + (f"needs {', '.join(missing)}: install them" if missing else "has every module it needs"))
     if diagnosis.level == "none":
         raise typer.Exit(1)
 

@@ -80,6 +80,8 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     """Grade what is missing or changed; ``on_plan(to_grade, kept)`` is called before starting."""
     lock = require_fresh_lock(sheet)
     problems = calibration_problems(sheet, lock, identity(sheet))
+    problems += [f"submissions of {sheet.id} import {m}, which this environment lacks: install it"
+                 for m in sheet.missing_modules()]
     if problems:
         raise SheetError("; ".join(problems))
     record = lock.calibrations.get(identity(sheet))

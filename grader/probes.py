@@ -140,7 +140,7 @@ def fd_offset(spec: SheetSpec, check: FiniteDifferenceCheck) -> int:
     plan = {name: len(probe_inputs(c)) for name, c in _functions(spec).items()}
     for _, other in spec.checks():
         if isinstance(other, FiniteDifferenceCheck):
-            if other is check:
+            if other == check:
                 return plan.get(other.of, 0)
             size = sum(len(p.plus) * 2 for ps in fd_plan(other, _functions(spec)[other.answer]) for p in ps)
             plan[other.of] = plan.get(other.of, 0) + size

@@ -65,6 +65,10 @@ class Sheet:
         given = {k: Path(v).resolve() for k, v in paths.items() if v is not None}
         return replace(self, data_overrides={**self.data_overrides, **given})
 
+    def missing_modules(self) -> list[str]:
+        """Modules the sheet says submissions import that this Python environment lacks."""
+        return [m for m in self.spec.requires if importlib.util.find_spec(m) is None]
+
     def data_files(self) -> list[Path]:
         return [self.folder / "data" / name for name in self.spec.data]
 

@@ -200,6 +200,7 @@ class PlotCheck(_Check):
     """A figure the submission drew shows the data of its own answers (read from matplotlib)."""
 
     kind: Literal["plot"] = "plot"
+    answer: str = Field(min_length=1, description="a label for the point, e.g. 'plot-loss-curve'")
     data: Derivation = Field(description="derive.py function giving (x, y) from the student's answers")
     tolerance: Tolerance = Tolerance(rtol=1e-3, atol=1e-6)
 

@@ -35,7 +35,11 @@ def _grade(sheet_id, tmp_path_factory):
     return _CACHE[sheet_id]
 
 
-@pytest.fixture(scope="module", params=["inf264-ex4", "waterloo-a2-1"])
+CORRECT = {"inf264-ex4": ["alice", "bob", "frank_zipped"], "waterloo-a2-1": ["alice", "bob", "frank_zipped"],
+           "sheet6-ffnn": ["alice"]}
+
+
+@pytest.fixture(scope="module", params=sorted(CORRECT))
 def graded(request, tmp_path_factory):
     return _grade(request.param, tmp_path_factory)
 
@@ -85,8 +89,8 @@ def status(report, answer):
 
 
 def test_correct_submissions_earn_every_automatic_point(graded):
-    _, _, reports = graded
-    for student in ("alice", "bob", "frank_zipped"):
+    sheet_id, _, reports = graded
+    for student in CORRECT[sheet_id]:
         assert reports[student].score == pytest.approx(auto_points(reports[student])), student
 
 
@@ -99,10 +103,23 @@ def test_typical_mistakes_are_scored_as_a_ta_would(graded):
         dave = r["dave_syntax_error"]
         assert status(dave, "baseline_accuracy") == "error" and status(dave, "forward_backward") == "passed"
         assert r["erin_missing"].score == pytest.approx(2.0)  # the forward pass only
+    elif sheet_id == "sheet6-ffnn":
+        carol = r["carol_wrong_dtanh"]
+        assert [status(carol, a) for a in ("dtanh", "max_dtanh", "dsigmoid")] == ["failed", "failed", "passed"]
+        fd = [c for t in carol.tasks for c in t.checks if c.kind == "finite_difference"]
+        assert [c.status for c in fd] == ["passed", "failed", "passed"]  # dsigmoid, dtanh, batchnorm
+        dave = r["dave_naive_softmax"]
+        assert status(dave, "softmax") == "failed" and "NaN or inf" in _message(dave, "softmax")
+        erin = r["erin_w2_not_transposed"]
+        assert status(erin, "forward") == "passed" and "softmax(W2 h)" in _message(erin, "forward")
     else:
         carol = r["carol_wrong_gradient"]
         assert [status(carol, a) for a in ("dL_dw", "w_new", "loss")] == ["failed", "passed", "passed"]
         assert r["dave_syntax_error"].task("5").score == 0
+
+
+def _message(report, answer):
+    return next(c.message for t in report.tasks for c in t.checks if c.answer == answer)
 
 
 def test_seed004_is_credited_for_what_is_right(waterloo):
