@@ -11,7 +11,7 @@ The library does the work; ``grader.cli`` only parses options and renders. Typic
 
 from grader.grade import BatchResult, grade_batch
 from grader.pipeline import grade_submission
-from grader.reference import check_reference, lock_sheet
+from grader.reference import calibrate_sheet, check_reference, lock_sheet
 from grader.report import ScoreReport
 from grader.runner import ProcessRunner, Runner
 from grader.sandbox.doctor import choose_runner, diagnose
@@ -24,6 +24,7 @@ __all__ = [
     "ScoreReport",
     "Sheet",
     "SheetError",
+    "calibrate_sheet",
     "check_reference",
     "choose_runner",
     "diagnose",

@@ -177,8 +177,8 @@ def doctor() -> None:
     typer.echo(f"isolation: {diagnosis.level}")
     for sheet_id in all_sheet_ids():
         missing = load_sheet(sheet_id).missing_modules()
-        typer.echo(f"{'NO ' if missing else 'ok '} sheet {sheet_id:<12} "
-                   + (f"needs {', '.join(missing)}: install them" if missing else "has every module it needs"))
+        need = f"needs {', '.join(missing)}: install them" if missing else "has every module it needs"
+        typer.echo(f"{'NO ' if missing else 'ok '} sheet {sheet_id:<13} {need}")
     if diagnosis.level == "none":
         raise typer.Exit(1)
 

@@ -105,7 +105,8 @@ def test_typical_mistakes_are_scored_as_a_ta_would(graded):
         assert r["erin_missing"].score == pytest.approx(2.0)  # the forward pass only
     elif sheet_id == "sheet6-ffnn":
         carol = r["carol_wrong_dtanh"]
-        assert [status(carol, a) for a in ("dtanh", "max_dtanh", "dsigmoid")] == ["failed", "failed", "passed"]
+        assert [status(carol, a) for a in ("dtanh", "max_dtanh", "dsigmoid")] == \
+            ["failed", "failed", "passed"]
         fd = [c for t in carol.tasks for c in t.checks if c.kind == "finite_difference"]
         assert [c.status for c in fd] == ["passed", "failed", "passed"]  # dsigmoid, dtanh, batchnorm
         dave = r["dave_naive_softmax"]

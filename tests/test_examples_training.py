@@ -11,11 +11,10 @@ import json
 
 import pytest
 
-from tests.test_examples import GOLDEN, REPO, _message, status
-
 from grader.grade import grade_batch
 from grader.runner import ProcessRunner
 from grader.sheet import load_sheet
+from tests.test_examples import GOLDEN, REPO, _message, status
 
 pytestmark = [pytest.mark.slow, pytest.mark.runs_code]
 _CACHE: dict[str, dict] = {}
@@ -82,8 +81,8 @@ def test_kiel(trained):
                                             if c.kind != "manual"))
     assert "½·MSE" in _message(alice, "W1_new") and "½·MSE" in _message(alice, "backprop_step")
     seed = r["seed001"]
-    assert [status(seed, a) for a in ("acc_sigmoid_1", "acc_sigmoid_6", "acc_relu_6", "acc_sigmoid_6_fixed")] \
-        == ["passed"] * 4
+    trained = ("acc_sigmoid_1", "acc_sigmoid_6", "acc_relu_6", "acc_sigmoid_6_fixed")
+    assert [status(seed, a) for a in trained] == ["passed"] * 4
     assert status(seed, "eckerle_test_mse") == "failed" and "above the accepted range" in \
         _message(seed, "eckerle_test_mse")
     assert status(seed, "eckerle_model") == "error" and status(seed, "Z1") == "error"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from grader.compare import is_numeric
 from grader.report import CheckDetails, CheckStatus
 from grader.sheet import Sheet
 from grader.spec import Derivation, FunctionCheck, Tolerance, ValueCheck
+
+if TYPE_CHECKING:  # the calibration module imports this one
+    from grader.calibration import CalibrationRecord
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class Context:
     run_problem: str = ""
     predictions: Mapping[str, Sequence[ProbeResult]] = field(default_factory=dict)
     figures: Sequence[Any] = ()
-    calibration: Any = None  # the lock's CalibrationRecord for the data graded on, if any
+    calibration: CalibrationRecord | None = None  # the lock's, for the data graded on
 
     def tolerance(self, check: ValueCheck | FunctionCheck) -> Tolerance:
         return check.tolerance or self.sheet.spec.tolerance

@@ -25,6 +25,8 @@ def render(report: ScoreReport) -> str:
     pending = f" ({pts(report.pending_points)} more to be scored by a TA)" if report.pending_points else ""
     lines += [f"**Score: {pts(report.score)} / {pts(report.max_score)}**{pending}", ""]
     lines += _run_summary(report.run)
+    if report.data:
+        lines += [f"Data the training parts were graded on: {report.data}.", ""]
     lines += ["| Task | Score | Status |", "|---|---|---|"]
     lines += [f"| {t.id} {t.title} | {pts(t.score)} / {pts(t.max_score)} | {_task_status(t)} |"
               for t in report.tasks]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,20 @@ Y = np.array([1.0, -1.0])
 ETA = 0.1
 
 # The sheet says "SSE loss" and a mini-batch of two: the reference sums squared errors over the
-# batch without ½. Other readings students use, by the factor they put on the gradient:
-_CONVENTIONS = {"half_sse": 0.5, "mean": 0.5, "half_mean": 0.25}
+# batch without ½. Other readings students use, by the factor they put on the gradient of a
+# mini-batch of n samples:
+_CONVENTIONS: dict[str, Callable[[int], float]] = {
+    "half_sse": lambda n: 0.5, "mean": lambda n: 1.0 / n, "half_mean": lambda n: 0.5 / n}
 
 
-def backprop(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any, eta: float, factor: float = 1.0) -> Any:
-    """One plain gradient step on factor · Σ (ŷ − y)², ReLU hidden layer, linear output."""
+def backprop(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any, eta: float,
+             factor: Callable[[int], float] = lambda n: 1.0) -> Any:
+    """One plain gradient step on factor(n) · Σ (ŷ − y)², ReLU hidden layer, linear output."""
     W1, b1, W2, X, Y = (np.asarray(a, dtype=float) for a in (W1, b1, W2, X, Y))
     b2 = float(np.asarray(b2, dtype=float).reshape(-1)[0])
     Z1 = X @ W1.T + b1
     A1 = np.maximum(Z1, 0.0)
-    delta2 = factor * 2.0 * (A1 @ W2.T + b2 - Y.reshape(-1, 1))  # (n, 1)
+    delta2 = factor(len(Y)) * 2.0 * (A1 @ W2.T + b2 - Y.reshape(-1, 1))  # (n, 1)
     delta1 = (delta2 @ W2) * (Z1 > 0)
     return (W1 - eta * delta1.T @ X, b1 - eta * delta1.sum(axis=0),
             W2 - eta * delta2.T @ A1, b2 - eta * float(delta2.sum()))
@@ -35,7 +39,8 @@ def backprop(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any, eta: float, fac
 
 def _register() -> None:
     for convention, factor in _CONVENTIONS.items():
-        def fn(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any, eta: float, f: float = factor) -> Any:
+        def fn(W1: Any, b1: Any, W2: Any, b2: Any, X: Any, Y: Any, eta: float,
+               f: Callable[[int], float] = factor) -> Any:
             return backprop(W1, b1, W2, b2, X, Y, eta, f)
         fn.__name__ = f"backprop_{convention}"
         globals()[fn.__name__] = fn

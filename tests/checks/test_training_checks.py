@@ -120,7 +120,8 @@ def _fd_context(derivative, forward=np.tanh):
     """Probe results as the harness would return them for the sheet's plan, from plain numpy."""
     sheet = load_sheet("sheet6-ffnn")
     plan = probe_plan(sheet.spec)
-    probes = {"tanh_from_sigmoid": [ProbeResult(forward(np.asarray(p.args[0]))) for p in plan["tanh_from_sigmoid"]],
+    probes = {"tanh_from_sigmoid": [ProbeResult(forward(np.asarray(p.args[0])))
+                                    for p in plan["tanh_from_sigmoid"]],
               "dtanh": [ProbeResult(derivative(np.asarray(p.args[0]))) for p in plan["dtanh"]]}
     return ctx_for("sheet6-ffnn", probes=probes)
 
@@ -136,7 +137,8 @@ def test_finite_differences_of_the_students_own_forward():
 
 
 def test_choice_judges_dict_items_and_tuples():
-    sheet, ctx = ctx_for("sheet6-ffnn", {"output_and_loss": {"a": ("Logistic", "log-loss"), "b": ("softmax", "MSE")}})
+    answer = {"a": ("Logistic", "log-loss"), "b": ("softmax", "MSE")}
+    sheet, ctx = ctx_for("sheet6-ffnn", {"output_and_loss": answer})
     assert run_check(check(sheet, "choice", "output_and_loss", "a"), ctx).status == "passed"
     out = run_check(check(sheet, "choice", "output_and_loss", "b"), ctx)
     assert out.status == "failed" and "item 2, 'MSE', is not accepted" in out.message

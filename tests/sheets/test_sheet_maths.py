@@ -39,7 +39,8 @@ def test_kiel_backprop_step_matches_the_hand_computed_update():
     # By hand: ŷ = (2, −3), δ2 = 2(ŷ − y) = (2, −4); only units 3 and 4 are active where it matters.
     assert np.asarray(expected["Y_hat"]).tolist() == [2.0, -3.0]
     assert np.allclose(expected["W2_new"], [[1.0, 1.0, -0.6, 1.6]])
-    assert np.allclose(expected["b1_new"], [-2.0, 2.0, -0.4, -2.4]) and expected["b2_new"] == pytest.approx(-1.8)
+    assert np.allclose(expected["b1_new"], [-2.0, 2.0, -0.4, -2.4])
+    assert expected["b2_new"] == pytest.approx(-1.8)
     assert np.allclose(expected["W1_new"], [[1, 2], [0, -1], [-1.8, -2.6], [-1.6, 1.6]])
 
 
