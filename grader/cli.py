@@ -10,11 +10,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.markdown import Markdown
 
 from grader.backends import REGISTRY as BACKENDS
 from grader.datasets import identity
 from grader.grade import BatchSummary, grade_batch
-from grader.lock import calibration_problems
+from grader.gradescope_bundle import write_bundle
+from grader.lock import calibration_problems, require_fresh_lock
+from grader.overrides import apply_overrides, review_template
 from grader.progress import BatchProgress, summary_table
 from grader.reference import calibrate_sheet, check_reference, lock_sheet
 from grader.report import ScoreReport
@@ -23,6 +27,7 @@ from grader.sandbox.doctor import SandboxUnavailable, choose_runner, diagnose
 from grader.sheet import Sheet, SheetError, all_sheet_ids, load_sheet
 from grader.spec import SheetSpec
 from grader.writers.feedback_md import pts
+from grader.writers.feedback_md import render as render_feedback
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
                   help="Grade neural-network exercise sheets in a sandbox, with feedback per point.")
@@ -80,6 +85,8 @@ def grade(
     force: Annotated[bool, typer.Option(help="regrade students whose report is up to date")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="only the summary")] = False,
     mnist: Mnist = None,
+    overrides: Annotated[Path | None, typer.Option(help="a TA's manual points (see `grader review`)")]
+    = None,
     unsafe_no_sandbox: Unsafe = False,
 ) -> None:
     """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv.
@@ -98,6 +105,10 @@ def grade(
             result = grade_batch(spec, submissions, out, runner, backend=BACKENDS[backend](workers),
                                  force=force, on_report=progress.on_report, on_plan=progress.on_plan)
         progress.console.print(summary_table(BatchSummary.of(result)))
+    if overrides is not None:
+        with _errors():
+            merged = apply_overrides(spec, out, overrides)
+        typer.echo(f"Manual points from {overrides} merged into {len(merged)} reports.")
     for warning in result.warnings:
         typer.secho(f"warning: {warning}; calibrated ranges may not fit (rerun `grader calibrate`)",
                     fg="yellow", err=True)
@@ -119,6 +130,55 @@ def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
         missing = calibration_problems(spec, result, identity(spec))
         for problem in missing:
             typer.secho(f"note: {problem}", fg="yellow")
+
+
+@app.command()
+def review(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
+           out: Annotated[Path, typer.Argument(help="the folder `grader grade` wrote")],
+           file: Annotated[Path | None, typer.Option(help="default: OUT/overrides.csv")] = None,
+           force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False) -> None:
+    """Write the manual-points template: one row per student and manual point, to fill in."""
+    with _errors():
+        target = file or out / "overrides.csv"
+        if target.exists() and not force:
+            raise SheetError(f"{target} exists (it may hold your points); --force overwrites it")
+        text = review_template(load_sheet(sheet), out)
+        target.write_text(text, encoding="utf-8")
+    rows = text.count("\n") - 1
+    typer.echo(f"{target}: {rows} manual points to score; then "
+               f"`grader apply-overrides {sheet} {out} {target}`")
+
+
+@app.command("apply-overrides")
+def apply_overrides_cmd(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
+                        out: Annotated[Path, typer.Argument(help="the folder `grader grade` wrote")],
+                        file: Annotated[Path, typer.Argument(help="the filled overrides CSV")]) -> None:
+    """Merge a TA's manual points and comments into every report and the gradebook (no re-run)."""
+    with _errors():
+        merged = apply_overrides(load_sheet(sheet), out, file)
+    pending = sum(r.pending_points > 0 for r in merged)
+    typer.echo(f"merged into {len(merged)} reports; {pending} still have manual points pending")
+
+
+@app.command("gradescope-bundle")
+def gradescope_bundle(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
+                      out: Annotated[Path, typer.Option("--out", "-o", help="the zip to write")]
+                      = Path("autograder.zip")) -> None:
+    """Write the Gradescope autograder zip (setup.sh, run_autograder, grader, sheet, reference)."""
+    with _errors():
+        spec = load_sheet(sheet)
+        require_fresh_lock(spec)
+        write_bundle(spec, out)
+    typer.echo(f"{out}: upload it as the assignment's autograder (Ubuntu base image)")
+
+
+@app.command()
+def show(student: Annotated[Path, typer.Argument(help="OUT/<student> (or its report.json)")]) -> None:
+    """Print one student's feedback in the terminal."""
+    path = student / "report.json" if student.is_dir() else student
+    with _errors():
+        report = ScoreReport.model_validate_json(path.read_text(encoding="utf-8"))
+    Console().print(Markdown(render_feedback(report)))
 
 
 @app.command()

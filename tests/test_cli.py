@@ -46,3 +46,30 @@ def test_schema_commands():
     result = runner.invoke(app, ["schema", "report"])
     assert result.exit_code == 0 and "ScoreReport" in json.loads(result.output)["title"]
     assert runner.invoke(app, ["schema", "nope"]).exit_code == 2
+
+
+@pytest.mark.runs_code
+def test_review_apply_show_and_exports_from_the_cli(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "Ann_1152231_Bo_1151651.py").write_text("z = 3\nh = 3.0\ny_hat = 6\n")
+    assert runner.invoke(app, ["grade", "inf264-ex4", str(subs), "--out", str(out), "-q"]).exit_code == 0
+    for name in ("feedback.html", "gradescope.json"):
+        assert (out / "Ann_1152231_Bo_1151651" / name).is_file()
+    assert {"summary.html", "summary.json", "lms.csv"} <= {p.name for p in out.iterdir()}
+    assert runner.invoke(app, ["review", "inf264-ex4", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["review", "inf264-ex4", str(out)]).exit_code == 2  # never overwrites points
+    rows = list(csv.DictReader((out / "overrides.csv").open()))
+    rows[0]["points"] = rows[0]["max_points"]
+    with (out / "overrides.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = runner.invoke(app, ["apply-overrides", "inf264-ex4", str(out), str(out / "overrides.csv")])
+    assert result.exit_code == 0 and "merged into 1 reports" in result.output
+    shown = runner.invoke(app, ["show", str(out / "Ann_1152231_Bo_1151651")])
+    assert shown.exit_code == 0 and "Scored by a TA" in shown.output
+    lms = list(csv.DictReader((out / "lms.csv").open()))
+    assert [r["Student ID"] for r in lms] == ["1151651", "1152231"]
+    bundle = runner.invoke(app, ["gradescope-bundle", "inf264-ex4", "--out", str(tmp_path / "ag.zip")])
+    assert bundle.exit_code == 0 and (tmp_path / "ag.zip").stat().st_size > 10_000

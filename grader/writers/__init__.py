@@ -7,7 +7,15 @@ from pathlib import Path
 
 from grader.report import ScoreReport
 from grader.sheet import Sheet
-from grader.writers import feedback_md, gradebook_csv, report_json
+from grader.writers import (
+    feedback_html,
+    feedback_md,
+    gradebook_csv,
+    gradescope,
+    lms_csv,
+    report_json,
+    summary,
+)
 from grader.writers.atomic import write_text
 
 StudentWriter = Callable[[ScoreReport], str]
@@ -16,10 +24,15 @@ BatchWriter = Callable[[Sheet, Sequence[ScoreReport]], str]
 # report.json goes last: its presence marks a finished student when a batch resumes.
 STUDENT_WRITERS: dict[str, StudentWriter] = {
     "feedback.md": feedback_md.render,
+    "feedback.html": feedback_html.render,
+    "gradescope.json": gradescope.render,
     "report.json": report_json.render,
 }
 BATCH_WRITERS: dict[str, BatchWriter] = {
     "gradebook.csv": gradebook_csv.render,
+    "lms.csv": lms_csv.render,
+    "summary.json": summary.render_json,
+    "summary.html": summary.render_html,
 }
 
 

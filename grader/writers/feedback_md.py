@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grader.report import CheckResult, RunInfo, ScoreReport, TaskResult
 
-_MARK = {"passed": "✔ passed", "failed": "✘ failed", "error": "⚠ error", "pending": "… pending"}
+MARKS = {"passed": "✔ passed", "failed": "✘ failed", "error": "⚠ error", "pending": "… pending"}
 _RUN = {
     "completed": "ran to the end",
     "timeout": "stopped at the time limit",
@@ -28,7 +28,7 @@ def render(report: ScoreReport) -> str:
     if report.data:
         lines += [f"Data the training parts were graded on: {report.data}.", ""]
     lines += ["| Task | Score | Status |", "|---|---|---|"]
-    lines += [f"| {t.id} {t.title} | {pts(t.score)} / {pts(t.max_score)} | {_task_status(t)} |"
+    lines += [f"| {t.id} {t.title} | {pts(t.score)} / {pts(t.max_score)} | {task_status(t)} |"
               for t in report.tasks]
     for task in report.tasks:
         lines += ["", f"## Task {task.id}: {task.title} — {pts(task.score)} / {pts(task.max_score)}", ""]
@@ -37,17 +37,22 @@ def render(report: ScoreReport) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _task_status(task: TaskResult) -> str:
-    counts = {s: sum(c.status == s for c in task.checks) for s in _MARK}
+def task_status(task: TaskResult) -> str:
+    counts = {s: sum(c.status == s for c in task.checks) for s in MARKS}
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
 
 
-def _run_summary(run: RunInfo) -> list[str]:
+def run_line(run: RunInfo) -> str:
+    """One sentence on the run: which file, how it ended, how long it took."""
     what = _RUN.get(run.status, run.status)
     line = f"Graded file: `{run.file}` — {what}" if run.file else f"The submission {what}"
     if run.duration_s:
         line += f" in {run.duration_s:.1f} s"
-    lines = [line + (f": {run.message}" if run.message else "") + ".", ""]
+    return line + (f": {run.message}" if run.message else "") + "."
+
+
+def _run_summary(run: RunInfo) -> list[str]:
+    lines = [run_line(run), ""]
     if run.cell_errors:
         cells = ", ".join(str(e.cell) for e in run.cell_errors[:10])
         lines += [f"Cells that raised an error or hit the time limit: {cells} (details at the end). "
@@ -57,7 +62,7 @@ def _run_summary(run: RunInfo) -> list[str]:
 
 def _check(check: CheckResult) -> list[str]:
     score = f"{pts(check.score)} / {pts(check.max_score)}"
-    head = f"- **{_MARK[check.status]}** `{check.answer}` ({score}): {check.message}"
+    head = f"- **{MARKS[check.status]}** `{check.answer}` ({score}): {check.message}"
     d = check.details
     extra = []
     if check.status == "failed":

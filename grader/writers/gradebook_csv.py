@@ -17,10 +17,11 @@ def render(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
     writer.writerow(["student", *task_ids, "total", "max_total", "pending_manual", "run_status"])
     for r in sorted(reports, key=lambda r: r.student):
         scores = {t.id: t.score for t in r.tasks}
-        writer.writerow([r.student, *(_num(scores[i]) for i in task_ids), _num(r.score),
-                         _num(r.max_score), _num(r.pending_points), r.run.status])
+        writer.writerow([r.student, *(number(scores[i]) for i in task_ids), number(r.score),
+                         number(r.max_score), number(r.pending_points), r.run.status])
     return buf.getvalue()
 
 
-def _num(x: float) -> str:
+def number(x: float) -> str:
+    """Points as a TA writes them: 2, 0.5, 0.375."""
     return f"{x:.4f}".rstrip("0").rstrip(".")

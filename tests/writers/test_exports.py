@@ -1,0 +1,73 @@
+"""Gradescope results.json, the LMS CSV, the class summary and the Gradescope bundle."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.gradescope_bundle import write_bundle
+from grader.report import ScoreReport
+from grader.sheet import load_sheet
+from grader.summary import summarize
+from grader.writers import gradescope, lms_csv, summary
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+
+
+def reports(sheet_id):
+    files = sorted((GOLDEN / sheet_id).glob("*.json"))
+    return [ScoreReport.model_validate_json(p.read_text()) for p in files]
+
+
+def test_gradescope_results_validate_and_add_up():
+    carol = next(r for r in reports("inf264-ex4") if r.student == "carol_wrong_gradient")
+    data = json.loads(gradescope.render(carol))
+    results = gradescope.GradescopeResults.model_validate(data)  # the documented schema, extra=forbid
+    assert results.score == pytest.approx(sum(t.score for t in results.tests)) == pytest.approx(carol.score)
+    assert {t.status for t in results.tests} == {"passed", "failed"} and "graded separately" in results.output
+    failed = next(t for t in results.tests if t.name == "2.backward: dL_dw1 (value)")
+    assert failed.score == 0 and "got" in failed.output
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Faiz_1152231_Mithun_1151651", [("1152231", "Faiz"), ("1151651", "Mithun")]),
+    ("alice", [("alice", "")]),
+    ("carol_wrong_gradient", [("carol_wrong_gradient", "")]),
+])
+def test_team_names_credit_each_member(name, expected):
+    assert lms_csv.members(name) == expected
+
+
+def test_lms_csv_has_one_row_per_person():
+    team = reports("inf264-ex4")[0].model_copy(update={"student": "Ann_stu225473_Bo_1151705"})
+    rows = list(csv.DictReader(lms_csv.render(load_sheet("inf264-ex4"), [team]).splitlines()))
+    assert [(r["Student ID"], r["Name"]) for r in rows] == [("1151705", "Bo"), ("stu225473", "Ann")]
+    assert {r["Score"] for r in rows} == {lms_csv.number(team.score)}
+
+
+def test_summary_finds_what_the_class_got_wrong():
+    sheet = load_sheet("waterloo-a2-1")
+    s = summarize(sheet, reports("waterloo-a2-1"))
+    assert s.students == 7 and s.total.max_score == 14
+    worst = {(w.answer, w.kind): w for w in s.often_wrong}
+    assert worst[("dL_dw", "value")].wrong >= 1
+    assert any(n.student == "dave_syntax_error" for n in s.not_run) or s.not_run == []
+    html = summary.render_html(sheet, reports("waterloo-a2-1"))
+    assert html.count("data:image/png;base64,") == 2 and "<script" not in html
+
+
+def test_gradescope_bundle_holds_scripts_grader_sheet_and_reference(tmp_path):
+    sheet = load_sheet("inf264-ex4")
+    with zipfile.ZipFile(write_bundle(sheet, tmp_path / "autograder.zip")) as zf:
+        names = set(zf.namelist())
+        run = zf.read("run_autograder").decode()
+        assert zf.getinfo("setup.sh").external_attr >> 16 & 0o111
+    assert {"setup.sh", "run_autograder", "source/pyproject.toml", "source/grader/cli.py",
+            "source/sheets/inf264-ex4/expected.lock.json",
+            "source/reference/inf264-ex4/solution.ipynb"} <= names
+    assert not any("submissions_example" in n for n in names)
+    assert "/autograder/results/results.json" in run and "sheets/inf264-ex4" in run
