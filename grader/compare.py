@@ -25,6 +25,7 @@ class Verdict:
     expected: str | None = None
     worst_index: tuple[int, ...] | None = None
     hint: str = ""
+    worst: tuple[tuple[tuple[int, ...], str, str], ...] = ()  # (index, got, expected), worst first
 
     def sentence(self) -> str:
         """The message with its hint, ending in exactly one punctuation mark."""
@@ -179,7 +180,17 @@ def _numeric_mismatch(arr: np.ndarray, exp: np.ndarray, close: np.ndarray, tol: 
         detail = f"{where}: {detail}; {bad} of {exp.size} elements outside the tolerance"
     return Verdict(False, _at(path) + detail, fmt(arr if arr.ndim else g),
                    fmt(exp if exp.ndim else e), worst if exp.ndim else None,
-                   hint=value_hint(arr, exp, tol))
+                   hint=value_hint(arr, exp, tol), worst=_worst_entries(arr, exp, excess))
+
+
+def _worst_entries(arr: np.ndarray, exp: np.ndarray, excess: np.ndarray,
+                   n: int = 5) -> tuple[tuple[tuple[int, ...], str, str], ...]:
+    """The n elements furthest outside the tolerance, for a small table in the feedback."""
+    if exp.ndim == 0:
+        return ()
+    order = [i for i in np.argsort(-excess, axis=None, kind="stable")[:n] if excess.flat[i] >= 0]
+    where = [tuple(int(k) for k in np.unravel_index(int(i), exp.shape)) for i in order]
+    return tuple((w, fmt(arr[w]), fmt(exp[w])) for w in where)
 
 
 def _close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:

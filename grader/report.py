@@ -11,11 +11,18 @@ from grader.spec import Frozen
 CheckStatus = Literal["passed", "failed", "error", "pending"]
 
 
+class Entry(Frozen):
+    index: list[int]
+    got: str
+    expected: str
+
+
 class CheckDetails(Frozen):
     got: str | None = None
     expected: str | None = None
     tolerance: str | None = None
     worst_index: list[int] | None = None
+    worst_entries: list[Entry] | None = Field(None, description="the elements furthest off, worst first")
     matched: str | None = Field(None, description="the accepted convention that matched")
     credit_via: str | None = Field(None, description="e.g. follow-through from earlier answers")
     hint: str | None = None

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from grader.compare import is_numeric
-from grader.report import CheckDetails, CheckStatus
+from grader.compare import Verdict, is_numeric
+from grader.report import CheckDetails, CheckStatus, Entry
 from grader.sheet import Sheet
 from grader.spec import Derivation, FunctionCheck, Tolerance, ValueCheck
 
@@ -33,6 +33,14 @@ class Outcome:
     credit: float
     message: str
     details: CheckDetails = field(default_factory=CheckDetails)
+
+
+def verdict_details(verdict: Verdict, **extra: Any) -> CheckDetails:
+    """What a failed comparison shows: got, expected, the worst elements, the hint."""
+    entries = [Entry(index=list(i), got=g, expected=e) for i, g, e in verdict.worst] or None
+    return CheckDetails(got=verdict.got, expected=verdict.expected, hint=verdict.hint or None,
+                        worst_index=list(verdict.worst_index) if verdict.worst_index else None,
+                        worst_entries=entries, **extra)
 
 
 @dataclass(frozen=True)

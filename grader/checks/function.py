@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from grader.checks.base import Context, Outcome, ProbeResult
+from grader.checks.base import Context, Outcome, ProbeResult, verdict_details
 from grader.compare import compare, fmt
 from grader.probes import ProbeInput, probe_inputs
 from grader.report import CheckDetails
@@ -39,9 +39,7 @@ def _failures(spec: FunctionCheck, ctx: Context, inputs: Sequence[ProbeInput],
                 continue
         verdict = compare(got, exp, tol)
         if not verdict.ok:
-            failures.append((f"{where}: {verdict.sentence()}", CheckDetails(
-                got=verdict.got, expected=verdict.expected, hint=verdict.hint or None,
-                worst_index=list(verdict.worst_index) if verdict.worst_index else None)))
+            failures.append((f"{where}: {verdict.sentence()}", verdict_details(verdict)))
     return failures
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks.base import Context, Outcome
+from grader.checks.base import Context, Outcome, verdict_details
 from grader.compare import Verdict, compare, fmt
 from grader.report import CheckDetails
 from grader.spec import ValueCheck
@@ -25,10 +25,8 @@ def check(spec: ValueCheck, ctx: Context) -> Outcome:
     follow = _follow_through(spec, ctx, got)
     if isinstance(follow, Outcome):
         return follow
-    details = CheckDetails(got=verdict.got, expected=verdict.expected, tolerance=tol.describe(),
-                           worst_index=list(verdict.worst_index) if verdict.worst_index else None,
-                           hint=verdict.hint or None)
-    return Outcome("failed", 0.0, f"`{name}`: {verdict.sentence()}{follow}", details)
+    return Outcome("failed", 0.0, f"`{name}`: {verdict.sentence()}{follow}",
+                   verdict_details(verdict, tolerance=tol.describe()))
 
 
 def _passed(name: str, got: Any, convention: str | None, tolerance: str) -> Outcome:

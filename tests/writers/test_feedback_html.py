@@ -57,6 +57,7 @@ def test_a_browser_shows_score_expected_got_tolerance_and_convention(tmp_path):
     assert "Tolerance: atol 1e-06 + rtol 0.0001·|expected|" in text
     assert "Accepted convention that matched: o = softmax(W2ᵀ h)" in text
     assert "… pending 6.4a" in text
+    assert "The elements furthest off index you gave expected [0] 2 1.69934e-17" in text
 
 
 @pytest.mark.browser
