@@ -1,10 +1,11 @@
-"""Batch scaling: local process pool vs serial, and the grader's memory as the batch grows.
+"""Batch scaling: local process pool vs serial vs Dask, and the grader's memory as the batch grows.
 
 Generates numeric submissions for inf264-ex4 (scripts, some with typical mistakes), grades
 them in fresh processes, and prints a table. Targets: local/serial speed-up >= 1.7 on 2 cores;
-the grader's own peak RSS flat from 10 to 100 submissions and under 250 MiB (the grading
-process, which streams reports to disk; workers and sandboxes are separate processes). Exit 1
-if a target is missed.
+a Dask LocalCluster of 2 workers within 15 % of the local pool (cluster start included); the
+grader's own peak RSS flat from 10 to 100 submissions and under 250 MiB (the grading process,
+which streams reports to disk; workers and sandboxes are separate processes); identical
+gradebooks. Exit 1 if a target is missed.
 
     .venv/bin/python benchmarks/batch_scaling.py [--n 100]
 """
@@ -35,7 +36,8 @@ backend, subs, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 sheet = load_sheet("inf264-ex4")
 runner = choose_runner(sheet.spec.limits, allow_unsandboxed=True)
 start = time.perf_counter()
-result = grade_batch(sheet, subs, out, runner, backend=REGISTRY[backend](None))
+result = grade_batch(sheet, subs, out, runner,
+                     backend=REGISTRY[backend](None, "local:2" if backend == "dask" else None))
 print(json.dumps({"seconds": time.perf_counter() - start, "graded": len(result.graded),
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "isolation": runner.isolation.split(" (")[0]}))
@@ -66,18 +68,20 @@ def main() -> int:
         generate(root / "small", 10)
         serial = measure("serial", root / "big", root / "out-serial")
         local = measure("local", root / "big", root / "out-local")
+        dask = measure("dask", root / "big", root / "out-dask")
         small = measure("local", root / "small", root / "out-small")
-        books = [(root / f"out-{b}" / "gradebook.csv").read_text() for b in ("serial", "local")]
-        same = books[0] == books[1]
-    speedup = serial["seconds"] / local["seconds"]
+        books = [(root / f"out-{b}" / "gradebook.csv").read_text() for b in ("serial", "local", "dask")]
+        same = books[0] == books[1] == books[2]
+    speedup, dask_ratio = serial["seconds"] / local["seconds"], dask["seconds"] / local["seconds"]
     print(f"{'run':<22}{'seconds':>9}{'peak RSS MiB':>14}")
-    for name, m in ((f"serial, {n}", serial), (f"local, {n}", local), ("local, 10", small)):
+    for name, m in ((f"serial, {n}", serial), (f"local, {n}", local), (f"dask local:2, {n}", dask),
+                    ("local, 10", small)):
         print(f"{name:<22}{m['seconds']:>9.2f}{m['rss_mib']:>14.1f}")
     flat = local["rss_mib"] <= small["rss_mib"] * 1.2 and local["rss_mib"] < 250
-    print(f"speed-up local/serial = {speedup:.2f} (target >= 1.7); RSS 10 -> {n}: "
-          f"{small['rss_mib']:.0f} -> {local['rss_mib']:.0f} MiB (target flat, < 250); "
-          f"identical gradebooks: {same}; isolation: {local['isolation']}")
-    return 0 if speedup >= 1.7 and flat and same else 1
+    print(f"speed-up local/serial = {speedup:.2f} (target >= 1.7); dask/local = {dask_ratio:.2f} "
+          f"(target <= 1.15); RSS 10 -> {n}: {small['rss_mib']:.0f} -> {local['rss_mib']:.0f} MiB "
+          f"(target flat, < 250); identical gradebooks: {same}; isolation: {local['isolation']}")
+    return 0 if speedup >= 1.7 and dask_ratio <= 1.15 and flat and same else 1
 
 
 if __name__ == "__main__":

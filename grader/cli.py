@@ -80,7 +80,10 @@ def grade(
     memory_mib: Annotated[int | None, typer.Option(help="memory limit per submission")] = None,
     cell_timeout: Annotated[float | None, typer.Option(help="seconds per cell")] = None,
     total_timeout: Annotated[float | None, typer.Option(help="seconds per submission")] = None,
-    backend: Annotated[str, typer.Option(help="local (a process pool) or serial")] = "local",
+    backend: Annotated[str, typer.Option(help="local (a process pool), serial, or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler: tcp://HOST:8786, or local:N for a LocalCluster (implies --backend dask)")]
+    = None,
     workers: Annotated[int | None, typer.Option(help="parallel submissions (default: cores)")] = None,
     force: Annotated[bool, typer.Option(help="regrade students whose report is up to date")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="only the summary")] = False,
@@ -102,7 +105,8 @@ def grade(
         if not quiet:
             typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
         with BatchProgress(quiet) as progress:
-            result = grade_batch(spec, submissions, out, runner, backend=BACKENDS[backend](workers),
+            chosen = BACKENDS["dask" if scheduler else backend](workers, scheduler)
+            result = grade_batch(spec, submissions, out, runner, backend=chosen,
                                  force=force, on_report=progress.on_report, on_plan=progress.on_plan)
         progress.console.print(summary_table(BatchSummary.of(result)))
     if overrides is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
+from grader.backends.dask import DaskBackend
 from grader.backends.local import LocalBackend
 from grader.backends.serial import SerialBackend
 from grader.discover import Submission
@@ -23,9 +24,11 @@ class Backend(Protocol):
             subs: Sequence[Submission]) -> Iterator[ScoreReport]: ...
 
 
-REGISTRY: dict[str, Callable[[int | None], Backend]] = {
-    "serial": lambda workers: SerialBackend(),
-    "local": lambda workers: LocalBackend(workers),
+# name -> factory(workers, scheduler)
+REGISTRY: dict[str, Callable[[int | None, str | None], Backend]] = {
+    "serial": lambda workers, scheduler: SerialBackend(),
+    "local": lambda workers, scheduler: LocalBackend(workers),
+    "dask": lambda workers, scheduler: DaskBackend(scheduler or "local:", workers),
 }
 
-__all__ = ["REGISTRY", "Backend", "LocalBackend", "SerialBackend"]
+__all__ = ["REGISTRY", "Backend", "DaskBackend", "LocalBackend", "SerialBackend"]

@@ -37,3 +37,30 @@ def test_serial_and_local_pool_give_identical_results(tmp_path):
     for student in serial.graded:
         assert without_timing(a / student / "report.json") == without_timing(b / student / "report.json")
         assert untimed(a / student / "feedback.md") == untimed(b / student / "feedback.md")
+
+
+def test_dask_local_cluster_gives_identical_results(tmp_path):
+    pytest.importorskip("distributed")
+    from grader.backends import DaskBackend
+
+    sheet = load_sheet("inf264-ex4")
+    subs = REPO / "submissions_example" / "inf264-ex4"
+    runner = ProcessRunner(sheet.spec.limits)
+    serial = grade_batch(sheet, subs, tmp_path / "serial", runner, backend=SerialBackend())
+    dask = grade_batch(sheet, subs, tmp_path / "dask", runner, backend=DaskBackend("local:2"))
+    a, b = tmp_path / "serial", tmp_path / "dask"
+    assert (a / "gradebook.csv").read_bytes() == (b / "gradebook.csv").read_bytes()
+    assert sorted(serial.graded) == sorted(dask.graded)
+    for student in serial.graded:
+        assert without_timing(a / student / "report.json") == without_timing(b / student / "report.json")
+
+
+def test_dask_scheduler_addresses_are_checked():
+    from grader.backends import DaskBackend
+    from grader.sheet import SheetError
+
+    assert DaskBackend("local:3").local == 3
+    with pytest.raises(SheetError, match="tcp://HOST:PORT or local:N"):
+        DaskBackend("http://example")
+    with pytest.raises(SheetError, match="number of workers"):
+        DaskBackend("local:many")

@@ -1,0 +1,36 @@
+"""What runs in a worker process, whichever backend started it (a local pool or a Dask worker).
+
+A job carries the sheet's folder and options, not the loaded sheet: each worker loads the sheet
+and its lock once and grades many submissions with them. Reports travel back as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.discover import Submission
+from grader.lock import SheetLock, require_fresh_lock
+from grader.pipeline import grade_submission
+from grader.runner import Runner
+from grader.sheet import Sheet, load_sheet
+
+Setup = tuple[str, dict[str, Any], dict[str, Any], Runner]
+_LOADED: dict[str, tuple[Sheet, SheetLock]] = {}
+
+
+def setup_of(sheet: Sheet, runner: Runner) -> Setup:
+    return (str(sheet.folder), sheet.spec.limits.model_dump(), dict(sheet.data_overrides), runner)
+
+
+def load(setup: Setup) -> tuple[Sheet, SheetLock]:
+    folder, limits, data, _ = setup
+    key = repr((folder, sorted(limits.items()), sorted(data.items())))
+    if key not in _LOADED:
+        sheet = load_sheet(folder).with_limits(**limits).with_data(**data)
+        _LOADED[key] = (sheet, require_fresh_lock(sheet))
+    return _LOADED[key]
+
+
+def grade(setup: Setup, sub: Submission) -> str:
+    sheet, lock = load(setup)
+    return grade_submission(sheet, lock, sub, setup[3]).model_dump_json()
