@@ -43,6 +43,8 @@ class Job(Frozen):
     datasets: dict[str, str] = Field(default_factory=dict,
                                      description="offline dataset -> file staged in the workdir")
     seed: int | None = Field(None, description="exported as GRADER_SEED (calibration runs)")
+    executor: Literal["nbclient", "lean"] = Field(
+        "nbclient", description="notebooks: a Jupyter kernel via nbclient, or IPython in the driver")
     probe_timeout_s: float
     model_timeout_s: float = 60.0
     cell_timeout_s: float

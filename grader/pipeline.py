@@ -27,7 +27,7 @@ def build_job(sheet: Sheet, prepared: Prepared, seed: int | None = None) -> Job:
     return Job(source=str(prepared.main), kind=prepared.kind, workdir=str(prepared.workdir),
                answers=spec.answer_names(), probes=encoded_calls(spec), models=models,
                figures=any(isinstance(c, PlotCheck) for _, c in spec.checks()),
-               datasets={d.name: d.rel for d in datasets.staged(sheet)}, seed=seed,
+               datasets={d.name: d.rel for d in datasets.staged(sheet)}, seed=seed, executor=spec.executor,
                probe_timeout_s=limits.probe_timeout_s, model_timeout_s=limits.model_timeout_s,
                cell_timeout_s=limits.cell_timeout_s, total_timeout_s=limits.total_timeout_s,
                max_output_chars=limits.max_output_kib * 1024, max_cells=limits.max_cells)

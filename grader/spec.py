@@ -302,6 +302,9 @@ class SheetSpec(Frozen):
     requires: list[str] = Field(default_factory=list,
                                 description="modules the submissions import (checked by doctor)")
     limits: Limits = Limits()
+    executor: Literal["nbclient", "lean"] = Field(
+        "nbclient", description="how notebooks run: a Jupyter kernel (nbclient, the faithful mode) or "
+                                "IPython's InteractiveShell in the sandbox's interpreter (lean, no kernel)")
     tasks: list[Task] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -12,7 +12,13 @@ _CELL_MARK = re.compile(r"^# ?%%", re.MULTILINE)
 _MAX_TRACEBACK = 4000
 
 
+# Front ends name a cell's code differently (ipykernel: /tmp/…/4011124174.py, IPython:
+# <ipython-input-2-…>); the student knows the cell number, which the report gives anyway.
+_CELL_FILE = re.compile(r"\((?:[^()]*/)?(?:\d+\.py|<ipython-input-[^>]*>), line (\d+)\)")
+
+
 def cell_error(index: int, kind: str, ename: str, evalue: str, tb: str) -> dict[str, Any]:
+    evalue = _CELL_FILE.sub(r"(line \1)", evalue)
     return {"index": index, "kind": kind, "ename": ename[:200], "evalue": evalue[:1000],
             "traceback": _ANSI.sub("", tb)[-_MAX_TRACEBACK:]}
 

@@ -24,6 +24,7 @@ from typing import Any
 
 # Sibling modules, imported before any student code runs.
 import extract
+import lean
 from cells import CappedText, cell_error, split_script
 
 _SAFETY_MARGIN_S = 2.0
@@ -163,7 +164,9 @@ def main(job_path: str, result_path: str) -> int:
     budget = Budget(job)
     answers_path = result_path + ".answers"
     try:
-        if job["kind"] == "notebook":
+        if job["kind"] == "notebook" and job.get("executor") == "lean":
+            result = lean.run_notebook(job, budget.next_cell)
+        elif job["kind"] == "notebook":
             result = run_notebook(job, budget, answers_path)
             if os.path.exists(answers_path) and not os.path.islink(answers_path):
                 with open(answers_path, encoding="utf-8") as fh:

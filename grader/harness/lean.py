@@ -1,0 +1,105 @@
+"""The lean notebook executor: the cells run in this interpreter through IPython's InteractiveShell.
+
+The semantics of a kernel (magics, ``%matplotlib inline``, the display machinery, one error per
+cell that does not stop the next one) without starting a kernel and talking ZMQ to it, which is
+most of the time nbclient spends on a small notebook. What a kernel sends as rich output
+(execute results, displays, tracebacks) is not stdout there, so it is not stdout here either:
+tracebacks become the cell's error, displays are dropped. nbclient remains the faithful mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import extract
+from cells import CappedText, cell_error
+
+
+class CellTimeout(BaseException):
+    """Raised in a cell that runs past its time limit (the shell records it as the cell's error)."""
+
+
+def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
+    """(index among all cells, source) of the code cells — or [] and why the file cannot run."""
+    try:
+        with open(path, "rb") as fh:
+            nb = json.loads(fh.read().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return [], f"the notebook is not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except ValueError as exc:
+        return [], f"the file is not a readable Jupyter notebook: {str(exc)[:300]}"
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        return [], "the file is not a readable Jupyter notebook: it has no list of cells"
+    code = [(i, c.get("source", "")) for i, c in enumerate(cells) if c.get("cell_type") == "code"]
+    if len(code) > max_cells:
+        return [], f"the notebook has {len(code)} code cells; the limit is {max_cells}"
+    return [(i, "".join(s) if isinstance(s, list) else str(s)) for i, s in code], ""
+
+
+def _shell(errors: list[str]) -> Any:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell: Any = InteractiveShell.instance(colors="NoColor")
+
+    def silent(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    def keep_traceback(etype: Any, evalue: Any, stb: list[str]) -> None:
+        errors.append("\n".join(stb))
+
+    # what a kernel sends as rich output (results, displays, tracebacks) is not stdout
+    shell.display_pub.publish = silent
+    shell.displayhook.write_format_data = silent
+    shell.displayhook.write_output_prompt = silent
+    shell._showtraceback = keep_traceback
+    shell.enable_gui = silent  # %matplotlib inline needs no event loop; a kernel's is a no-op too
+    return shell
+
+
+def _run_cell(shell: Any, index: int, code: str, limit: float,
+              tracebacks: list[str]) -> dict[str, Any] | None:
+    def _timeout(signum: int, frame: Any) -> None:
+        raise CellTimeout
+
+    previous: Callable[..., Any] | int | None = signal.signal(signal.SIGALRM, _timeout)
+    tracebacks.clear()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        result = shell.run_cell(code, store_history=True)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    exc = result.error_before_exec or result.error_in_exec
+    if exc is None:
+        return None
+    if isinstance(exc, CellTimeout):
+        return cell_error(index, "timeout", "CellTimeout", f"cell ran longer than {limit:.0f} s", "")
+    tb = "\n".join(tracebacks) or "".join(traceback.format_exception_only(type(exc), exc))
+    return cell_error(index, "error", type(exc).__name__, extract.describe(exc).split(": ", 1)[-1], tb)
+
+
+def run_notebook(job: dict[str, Any], next_cell: Callable[[], float]) -> dict[str, Any]:
+    cells, problem = read_cells(job["source"], job["max_cells"])
+    if problem:
+        return {"status": "invalid_submission", "message": problem}
+    os.chdir(job["workdir"])
+    sys.argv, sys.path[0] = [job["source"]], job["workdir"]
+    out, err = CappedText(job["max_output_chars"]), CappedText(job["max_output_chars"])
+    tracebacks: list[str] = []
+    sys.stdout, sys.stderr = out, err
+    try:
+        shell = _shell(tracebacks)
+        extract.preamble.install(job)
+        errors = [e for index, code in cells if (e := _run_cell(shell, index, code, next_cell(), tracebacks))]
+        answers = extract.collect(shell.user_ns, job)
+    finally:
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    return {"status": "completed", "message": "", "n_cells": len(cells), "cell_errors": errors,
+            "stdout": out.text(), "stderr": err.text(), **answers}
