@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import re
+import signal
+from collections.abc import Iterator
 from typing import Any
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -15,6 +18,30 @@ _MAX_TRACEBACK = 4000
 # Front ends name a cell's code differently (ipykernel: /tmp/…/4011124174.py, IPython:
 # <ipython-input-2-…>); the student knows the cell number, which the report gives anyway.
 _CELL_FILE = re.compile(r"\((?:[^()]*/)?(?:\d+\.py|<ipython-input-[^>]*>), line (\d+)\)")
+
+
+class CellTimeout(BaseException):
+    """Raised in student code that runs past its cell's time limit (not an Exception: a bare
+    ``except Exception`` in the cell cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise CellTimeout in the main thread after ``seconds``; restores the previous handler."""
+    def _raise(signum: int, frame: Any) -> None:
+        raise CellTimeout
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def timeout_error(index: int, limit: float) -> dict[str, Any]:
+    return cell_error(index, "timeout", "CellTimeout", f"cell ran longer than {limit:.0f} s", "")
 
 
 def cell_error(index: int, kind: str, ename: str, evalue: str, tb: str) -> dict[str, Any]:

@@ -25,13 +25,9 @@ from typing import Any
 # Sibling modules, imported before any student code runs.
 import extract
 import lean
-from cells import CappedText, cell_error, split_script
+from cells import CappedText, CellTimeout, cell_error, split_script, time_limit, timeout_error
 
 _SAFETY_MARGIN_S = 2.0
-
-
-class CellTimeout(BaseException):
-    """Raised in a script cell that runs past its time limit."""
 
 
 class Budget:
@@ -67,24 +63,19 @@ def run_script(job: dict[str, Any], budget: Budget) -> tuple[dict[str, Any], dic
 
 def _run_script_cell(index: int, first_line: int, code: str, path: str, namespace: dict[str, Any],
                      budget: Budget, out: CappedText, err: CappedText) -> dict[str, Any] | None:
-    def _timeout(signum: int, frame: Any) -> None:
-        raise CellTimeout
-
     limit = budget.next_cell()
-    signal.signal(signal.SIGALRM, _timeout)
     sys.stdout, sys.stderr = out, err
     try:
-        signal.setitimer(signal.ITIMER_REAL, limit)
-        exec(compile("\n" * first_line + code, path, "exec"), namespace)
+        with time_limit(limit):
+            exec(compile("\n" * first_line + code, path, "exec"), namespace)
     except CellTimeout:
-        return cell_error(index, "timeout", "CellTimeout", f"cell ran longer than {limit:.0f} s", "")
+        return timeout_error(index, limit)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: later cells still run
         student_frames = exc.__traceback__.tb_next if exc.__traceback__ else None  # skip the exec line
         tb = "".join(traceback.format_exception(type(exc), exc, student_frames))
         message = extract.describe(exc).split(": ", 1)[-1]
         return cell_error(index, "error", type(exc).__name__, message, tb)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     return None
 

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 import extract
-from cells import CappedText, cell_error
-
-
-class CellTimeout(BaseException):
-    """Raised in a cell that runs past its time limit (the shell records it as the cell's error)."""
+from cells import CappedText, CellTimeout, cell_error, time_limit, timeout_error
 
 
 def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
@@ -65,22 +60,14 @@ def _shell(errors: list[str]) -> Any:
 
 def _run_cell(shell: Any, index: int, code: str, limit: float,
               tracebacks: list[str]) -> dict[str, Any] | None:
-    def _timeout(signum: int, frame: Any) -> None:
-        raise CellTimeout
-
-    previous: Callable[..., Any] | int | None = signal.signal(signal.SIGALRM, _timeout)
     tracebacks.clear()
-    try:
-        signal.setitimer(signal.ITIMER_REAL, limit)
+    with time_limit(limit):  # the shell catches the CellTimeout and records it as the cell's error
         result = shell.run_cell(code, store_history=True)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
     exc = result.error_before_exec or result.error_in_exec
     if exc is None:
         return None
     if isinstance(exc, CellTimeout):
-        return cell_error(index, "timeout", "CellTimeout", f"cell ran longer than {limit:.0f} s", "")
+        return timeout_error(index, limit)
     tb = "\n".join(tracebacks) or "".join(traceback.format_exception_only(type(exc), exc))
     return cell_error(index, "error", type(exc).__name__, extract.describe(exc).split(": ", 1)[-1], tb)
 
