@@ -33,12 +33,15 @@ def check(spec: RangeCheck | ModelCheck, ctx: Context) -> Outcome:
     except KeyError:
         return Outcome("error", 0.0, f"{_subject(spec)}: the sheet has no calibration for this data; "
                        "a TA must run `grader calibrate`. Not your fault.")
+    needed = [] if isinstance(spec, ModelCheck) else spec.statistic.args if spec.statistic else [spec.answer]
+    missing = [name for name in needed if name not in ctx.answers]
+    if missing:
+        return ctx.missing(missing[0])
     try:
         value = statistic(spec, ctx)
-    except KeyError as exc:
-        return ctx.missing(str(exc).strip("'"))
     except Exception as exc:  # the student's answers may have any type or shape
-        return Outcome("error", 0.0, f"{_subject(spec)} cannot be judged: {exc}")
+        why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        return Outcome("error", 0.0, f"{_subject(spec)} cannot be judged: {why}")
     details = CheckDetails(got=f"{value:.6g}", expected=_shown(iv), tolerance=source)
     below = iv.low is not None and value < iv.low
     above = iv.high is not None and value > iv.high

@@ -143,3 +143,12 @@ def test_choice_judges_dict_items_and_tuples():
     out = run_check(check(sheet, "choice", "output_and_loss", "b"), ctx)
     assert out.status == "failed" and "item 2, 'MSE', is not accepted" in out.message
     assert "has no key 'c'" in run_check(check(sheet, "choice", "output_and_loss", "c"), ctx).message
+
+
+def test_a_malformed_answer_is_not_reported_as_missing():
+    cal = record(**{"best_val_acc(mnist_results)": [0.89, 0.9, 0.91]})
+    sheet, ctx = ctx_for("kiel-lab4", {"mnist_results": [{"solver": "SGD"}]}, calibration=cal)
+    out = run_check(check(sheet, "range", "mnist_results"), ctx)
+    assert out.status == "error" and "cannot be judged: KeyError: 'val_acc_mean'" in out.message
+    sheet, ctx = ctx_for("kiel-lab4", {}, calibration=cal)
+    assert "`mnist_results` is not defined" in run_check(check(sheet, "range", "mnist_results"), ctx).message
