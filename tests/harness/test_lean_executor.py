@@ -69,3 +69,41 @@ def test_lean_notebook_errors_timeouts_magics_and_figures(tmp_path):
     assert "nope" in result.cell_errors[0].traceback
     assert result.answers == {"y": 2} and result.stdout == "y is 2\n"  # no Out[1] or <Figure …>
     assert result.figures[0]["axes"][0]["series"][0]["y"] == [3.0, 4.0]
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"\xff\xfe not utf-8", "not UTF-8 text"),
+    (b"{not json", "not a readable Jupyter notebook"),
+    (b'{"cells": 3}', "it has no list of cells"),
+    (json.dumps({"cells": [{"cell_type": "code", "source": "x = 1"}] * 60}).encode(), "60 code cells"),
+])
+def test_lean_rejects_unreadable_notebooks_with_the_reason(tmp_path, content, reason):
+    import sys
+
+    sys.path.insert(0, str(REPO / "grader" / "harness"))
+    try:
+        import lean
+    finally:
+        sys.path.pop(0)
+    (tmp_path / "nb.ipynb").write_bytes(content)
+    cells, problem = lean.read_cells(str(tmp_path / "nb.ipynb"), max_cells=50)
+    assert cells == [] and reason in problem
+
+
+def test_a_cell_that_disables_the_cell_timer_is_still_stopped(tmp_path):
+    """The cell timer lives in the student's process in lean mode; the CPU-time limit and the
+    runner's wall clock, outside it, still end the run, and the report says which."""
+    import nbformat
+
+    from grader.job import Job
+
+    cells = ["x = 1", "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]),
+                   tmp_path / "sub.ipynb")
+    job = Job(source=str(tmp_path / "sub.ipynb"), kind="notebook", workdir=str(tmp_path), answers=["x"],
+              executor="lean", probe_timeout_s=5, cell_timeout_s=2, total_timeout_s=6,
+              max_output_chars=10_000, max_cells=50)
+    result = ProcessRunner().run(job)
+    assert (result.status, result.message) in {
+        ("crashed", "the run ended before writing results: it used up its CPU-time limit"),
+        ("timeout", result.message)}, result
