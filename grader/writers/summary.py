@@ -8,25 +8,16 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
-from functools import cache
-
-import jinja2
 
 from grader.report import ScoreReport
 from grader.sheet import Sheet
 from grader.summary import ClassSummary, summarize
 from grader.writers.feedback_md import pts
+from grader.writers.templates import template
 
 
 def render_json(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
     return summarize(sheet, reports).model_dump_json(indent=2) + "\n"
-
-
-@cache
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
-    return env.get_template("summary.html.j2")
 
 
 def _png(figure: object) -> str:
@@ -60,4 +51,4 @@ def _plots(summary: ClassSummary) -> tuple[str, str]:
 def render_html(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
     summary = summarize(sheet, reports)
     total_png, tasks_png = _plots(summary)
-    return _template().render(s=summary, pts=pts, total_png=total_png, tasks_png=tasks_png)
+    return template("summary.html.j2").render(s=summary, pts=pts, total_png=total_png, tasks_png=tasks_png)
