@@ -104,3 +104,8 @@ def staged(sheet: Sheet) -> list[StagedDataset]:
 def identity(sheet: Sheet) -> str:
     """What the sheet's submissions are graded on; the key of calibrations in the lock."""
     return "; ".join(d.identity for d in staged(sheet)) or "no dataset"
+
+
+def graded_on(sheet: Sheet) -> str:
+    """The data a report names (and a kept report must match): '' for sheets without datasets."""
+    return identity(sheet) if sheet.spec.datasets else ""

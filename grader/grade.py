@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from grader.backends import Backend, SerialBackend
 from grader.calibration import environment_warnings
-from grader.datasets import identity
+from grader.datasets import graded_on, identity
 from grader.discover import Submission, discover
 from grader.lock import calibration_problems, require_fresh_lock
 from grader.report import ScoreReport
@@ -78,20 +78,20 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
                 on_report: Callable[[ScoreReport], None] | None = None,
                 on_plan: Callable[[int, int], None] | None = None) -> BatchResult:
     """Grade what is missing or changed; ``on_plan(to_grade, kept)`` is called before starting."""
-    lock = require_fresh_lock(sheet)
-    problems = calibration_problems(sheet, lock, identity(sheet))
+    lock, data = require_fresh_lock(sheet), identity(sheet)
+    problems = calibration_problems(sheet, lock, data)
     problems += [f"submissions of {sheet.id} import {m}, which this environment lacks: install it"
                  for m in sheet.missing_modules()]
     if problems:
         raise SheetError("; ".join(problems))
-    record = lock.calibrations.get(identity(sheet))
-    data = identity(sheet) if sheet.spec.datasets else ""
+    record = lock.calibrations.get(data)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
         stale.unlink()
     subs = discover(submissions)
+    label = graded_on(sheet)
     todo = [s for s in subs
-            if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, data)]
+            if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, label)]
     if on_plan:
         on_plan(len(todo), len(subs) - len(todo))
     graded = []

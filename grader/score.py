@@ -6,7 +6,7 @@ from importlib.metadata import version
 from typing import Any
 
 from grader.checks import Context, Outcome, ProbeResult, run_check
-from grader.datasets import identity
+from grader.datasets import graded_on, identity
 from grader.harness import wire
 from grader.job import ProbeOutcome, RunResult
 from grader.lock import SheetLock
@@ -94,7 +94,7 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
     pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
     return ScoreReport(student=student, sheet=sheet.id, score=round(total, 6),
                        max_score=sheet.spec.max_score, pending_points=round(pending, 6), tasks=tasks,
-                       run=info, data=identity(sheet) if sheet.spec.datasets else "",
+                       run=info, data=graded_on(sheet),
                        submission_sha256=sha256, lock_sha256=lock.fingerprint,
                        grader_version=version("grader"))
 
