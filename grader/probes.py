@@ -83,8 +83,7 @@ class Perturbed:
     """The forward calls that difference one probe: ``plus[k]``/``minus[k]`` move coordinate k."""
 
     probe: ProbeInput
-    arg: int  # which argument of the forward function moves
-    shape: tuple[int, ...]
+    shape: tuple[int, ...]  # of the moved argument
     plus: list[ProbeInput]
     minus: list[ProbeInput]
 
@@ -111,25 +110,21 @@ def fd_plan(check: FiniteDifferenceCheck, function: FunctionCheck) -> list[list[
             arr = np.asarray(probe.args[0], dtype=np.float64)
             shifted = [ProbeInput((arr + s * check.step if arr.ndim else float(arr) + s * check.step,
                                    *probe.args[1:]), True, "fd") for s in (1.0, -1.0)]
-            plans.append([Perturbed(probe, 0, arr.shape, [shifted[0]], [shifted[1]])])
+            plans.append([Perturbed(probe, arr.shape, [shifted[0]], [shifted[1]])])
             continue
         chain = next(a for a in probe.args if isinstance(a, Chain) and a.function == check.of)
-        plans.append([Perturbed(probe, k, *_perturb(chain.args, k, check.step, check.output_item))
+        plans.append([Perturbed(probe, *_perturb(chain.args, k, check.step, check.output_item))
                       for k in check.wrt])
     return plans
 
 
-def _functions(spec: SheetSpec) -> dict[str, FunctionCheck]:
-    return {c.answer: c for _, c in spec.checks() if isinstance(c, FunctionCheck)}
-
-
 def probe_plan(spec: SheetSpec) -> dict[str, list[ProbeInput]]:
     """Every call the harness makes, per function: its own probes, then finite-difference calls."""
-    plan = {name: probe_inputs(check) for name, check in _functions(spec).items()}
+    plan = {name: probe_inputs(check) for name, check in spec.functions().items()}
     for _, check in spec.checks():
         if isinstance(check, FiniteDifferenceCheck):
             calls = plan.setdefault(check.of, [])
-            for perturbations in fd_plan(check, _functions(spec)[check.answer]):
+            for perturbations in fd_plan(check, spec.functions()[check.answer]):
                 for p in perturbations:
                     calls.extend(p.plus + p.minus)
     return plan
@@ -137,12 +132,12 @@ def probe_plan(spec: SheetSpec) -> dict[str, list[ProbeInput]]:
 
 def fd_offset(spec: SheetSpec, check: FiniteDifferenceCheck) -> int:
     """Where this check's calls start in the list of ``check.of``."""
-    plan = {name: len(probe_inputs(c)) for name, c in _functions(spec).items()}
+    plan = {name: len(probe_inputs(c)) for name, c in spec.functions().items()}
     for _, other in spec.checks():
         if isinstance(other, FiniteDifferenceCheck):
             if other == check:
                 return plan.get(other.of, 0)
-            size = sum(len(p.plus) * 2 for ps in fd_plan(other, _functions(spec)[other.answer]) for p in ps)
+            size = sum(len(p.plus) * 2 for ps in fd_plan(other, spec.functions()[other.answer]) for p in ps)
             plan[other.of] = plan.get(other.of, 0) + size
     raise ValueError(f"{check.answer} is not a check of this sheet")
 

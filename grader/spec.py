@@ -336,6 +336,10 @@ class SheetSpec(Frozen):
             names.extend(arg for d in student_derivations(check) for arg in d.args)
         return list(dict.fromkeys(names))
 
+    def functions(self) -> dict[str, FunctionCheck]:
+        """Function checks by the function they call (one each: the validator makes sure)."""
+        return {c.answer: c for _, c in self.checks() if isinstance(c, FunctionCheck)}
+
     def models(self) -> list[ModelCheck]:
         return [c for _, c in self.checks() if isinstance(c, ModelCheck)]
 

@@ -16,7 +16,7 @@ from grader.checks.base import Context, Outcome, ProbeResult
 from grader.compare import compare
 from grader.probes import Perturbed, fd_offset, fd_plan, probe_inputs
 from grader.report import CheckDetails
-from grader.spec import FiniteDifferenceCheck, FunctionCheck
+from grader.spec import FiniteDifferenceCheck
 
 
 class _ForwardFailed(Exception):
@@ -53,8 +53,7 @@ def _compare_probe(spec: FiniteDifferenceCheck, got: Any, numeric: list[Any]) ->
 
 
 def check(spec: FiniteDifferenceCheck, ctx: Context) -> Outcome:
-    function = next(c for _, c in ctx.sheet.spec.checks()
-                    if isinstance(c, FunctionCheck) and c.answer == spec.answer)
+    function = ctx.sheet.spec.functions()[spec.answer]
     derivs, forward = ctx.probes.get(spec.answer), ctx.probes.get(spec.of)
     if derivs is None:
         return ctx.missing(spec.answer, "defined as a function")
