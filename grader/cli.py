@@ -119,7 +119,8 @@ def grade(
     if result.resumed:
         typer.echo(f"{len(result.resumed)} up-to-date reports kept (same submission, same expected "
                    "answers); --force regrades them.")
-    typer.echo(f"Reports: {out}/<student>/feedback.md and report.json; gradebook: {result.gradebook}")
+    typer.echo(f"Feedback: {out}/<student>/feedback.html (also .md, report.json, gradescope.json); "
+               f"class summary: {out}/summary.html; gradebook: {result.gradebook}, lms.csv")
 
 
 @app.command()

@@ -25,6 +25,8 @@ def test_html_is_self_contained_and_escapes_student_text():
     html = feedback_html.render(report("sheet6-ffnn", "carol_wrong_dtanh"))
     assert "<script" not in html and "http://" not in html and "https://" not in html
     assert '<html lang="en">' in html and "<code>dtanh</code>" in html
+    passed = html.split('aria-label="sigmoid: passed"')[1].split("</section>")[0]
+    assert "you gave" not in passed  # got/expected only where they differ
     carol = report("sheet6-ffnn", "carol_wrong_dtanh")
     hostile = carol.model_copy(update={"student": "<img src=x onerror=1>"})
     assert "<img src=x" not in feedback_html.render(hostile)
