@@ -40,8 +40,11 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
 
 def _shell(errors: list[str]) -> Any:
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
-    shell: Any = InteractiveShell.instance(colors="NoColor")
+    config = Config()
+    config.HistoryManager.enabled = False  # In/Out still work; no sqlite file written per run
+    shell: Any = InteractiveShell.instance(colors="NoColor", config=config)
 
     def silent(*args: Any, **kwargs: Any) -> None:
         return None

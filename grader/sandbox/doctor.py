@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 from grader.runner import ProcessRunner, Runner
@@ -52,6 +53,9 @@ def _try_sandbox(code: str, seccomp_fd: int | None = None) -> tuple[bool, str]:
                              pass_fds=(seccomp_fd,) if seccomp_fd is not None else ())
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, str(exc)
+    finally:
+        if seccomp_fd is not None:
+            os.close(seccomp_fd)
     return out.returncode == 0, (out.stdout + out.stderr).strip()[-300:]
 
 
@@ -61,27 +65,32 @@ _IDENTITY_PROBE = ("import os, socket\ntry:\n    socket.create_connection(('192.
 
 
 def diagnose() -> Diagnosis:
-    probes = []
     if shutil.which("bwrap") is None:
-        probes.append(Probe(name="bubblewrap", ok=False,
-                            detail="bwrap not found (Debian: apt-get install bubblewrap)"))
-    else:
-        ok, out = _try_sandbox(_IDENTITY_PROBE)
+        return _diagnosis(Probe(name="bubblewrap", ok=False,
+                                detail="bwrap not found (Debian: apt-get install bubblewrap)"), None)
+    with ThreadPoolExecutor(2) as pool:  # both at once; the filtered one counts only if the plain one works
+        plain = pool.submit(_try_sandbox, _IDENTITY_PROBE)
+        filtered = pool.submit(_try_sandbox, _SECCOMP_PROBE, seccomp.filter_fd()) \
+            if seccomp.supported() else None
+        ok, out = plain.result()
         good = ok and out.endswith("65534 65534 no network")
-        probes.append(Probe(name="bubblewrap", ok=good,
-                            detail="runs as uid 65534 with no network" if good else f"sandbox failed: {out}"))
+        bwrap = Probe(name="bubblewrap", ok=good,
+                      detail="runs as uid 65534 with no network" if good else f"sandbox failed: {out}")
+        return _diagnosis(bwrap, filtered.result() if filtered else None)
+
+
+def _diagnosis(bwrap: Probe, filtered: tuple[bool, str] | None) -> Diagnosis:
+    """The level from the bubblewrap probe, the cgroup check and the seccomp probe's (ok, output)."""
     cg_ok, cg_detail = cgroup.available()
-    probes.append(Probe(name="cgroup limits", ok=cg_ok, detail=cg_detail))
-    sc_ok, sc_detail = seccomp.supported(), "no syscall table for this architecture"
-    if sc_ok and not probes[0].ok:
-        sc_ok, sc_detail = False, "not tried: bubblewrap does not work"
-    elif sc_ok:
-        fd = seccomp.filter_fd()
-        sc_ok, out = _try_sandbox(_SECCOMP_PROBE, seccomp_fd=fd)
-        os.close(fd)
+    sc_ok, sc_detail = False, "no syscall table for this architecture"
+    if seccomp.supported() and not bwrap.ok:
+        sc_detail = "not tried: bubblewrap does not work"
+    elif filtered:
+        sc_ok, out = filtered
         sc_detail = f"denies {len(seccomp.denied_syscalls())} system calls" if sc_ok else out
-    probes.append(Probe(name="seccomp filter", ok=sc_ok, detail=sc_detail))
-    level: Level = "none" if not probes[0].ok else "full" if all(p.ok for p in probes) else "partial"
+    probes = [bwrap, Probe(name="cgroup limits", ok=cg_ok, detail=cg_detail),
+              Probe(name="seccomp filter", ok=sc_ok, detail=sc_detail)]
+    level: Level = "none" if not bwrap.ok else "full" if all(p.ok for p in probes) else "partial"
     return Diagnosis(level=level, probes=probes)
 
 

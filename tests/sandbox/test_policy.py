@@ -96,3 +96,24 @@ def test_sweep_removes_only_old_empty_groups():
     cgroup.sweep_stale(old.kind)
     assert not any(d.exists() for d in old.dirs) and all(d.exists() for d in young.dirs)
     young.remove()
+
+
+def test_without_bwrap_the_diagnosis_is_none_and_says_what_to_install(monkeypatch):
+    from grader.sandbox import doctor
+
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    d = doctor.diagnose()
+    details = {p.name: (p.ok, p.detail) for p in d.probes}
+    assert d.level == "none" and details["bubblewrap"] == (False, "bwrap not found (Debian: apt-get install "
+                                                                  "bubblewrap)")
+    assert details["seccomp filter"] == (False, "not tried: bubblewrap does not work")
+
+
+@pytest.mark.sandbox
+def test_the_two_probes_run_together_and_both_count():
+    from grader.sandbox.doctor import diagnose
+
+    d = diagnose()
+    assert [p.name for p in d.probes] == ["bubblewrap", "cgroup limits", "seccomp filter"]
+    if d.probes[0].ok and seccomp.supported():  # the filtered sandbox really refused unshare()
+        assert d.probes[2].ok and d.probes[2].detail.startswith("denies "), d.probes[2].detail
