@@ -9,13 +9,34 @@ The library does the work; ``grader.cli`` only parses options and renders. Typic
     result = grade_batch(sheet, Path("submissions"), Path("out"), choose_runner(sheet.spec.limits))
 """
 
-from grader.grade import BatchResult, grade_batch
-from grader.pipeline import grade_submission
-from grader.reference import calibrate_sheet, check_reference, lock_sheet
-from grader.report import ScoreReport
-from grader.runner import ProcessRunner, Runner
-from grader.sandbox.doctor import choose_runner, diagnose
-from grader.sheet import Sheet, SheetError, load_sheet
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.grade import BatchResult, grade_batch
+    from grader.pipeline import grade_submission
+    from grader.reference import calibrate_sheet, check_reference, lock_sheet
+    from grader.report import ScoreReport
+    from grader.runner import ProcessRunner, Runner
+    from grader.sandbox.doctor import choose_runner, diagnose
+    from grader.sheet import Sheet, SheetError, load_sheet
+
+# Loaded on first use (PEP 562), so that importing one module, e.g. by the CLI or a worker,
+# does not import the whole package.
+_HOME = {"BatchResult": "grade", "grade_batch": "grade", "grade_submission": "pipeline",
+         "calibrate_sheet": "reference", "check_reference": "reference", "lock_sheet": "reference",
+         "ScoreReport": "report", "ProcessRunner": "runner", "Runner": "runner",
+         "choose_runner": "sandbox.doctor", "diagnose": "sandbox.doctor", "Sheet": "sheet",
+         "SheetError": "sheet", "load_sheet": "sheet"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'grader' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"grader.{_HOME[name]}"), name)
+
 
 __all__ = [
     "BatchResult",

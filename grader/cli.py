@@ -1,4 +1,8 @@
-"""The ``grader`` command: parses options, calls the library, renders. Nothing else."""
+"""The ``grader`` command: parses options, calls the library, renders. Nothing else.
+
+Each command imports the library code it calls: a command's start-up is part of what a TA
+waits for, and ``grader grade`` warms its first sandbox while its grading code loads.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +14,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from grader.backends import REGISTRY as BACKENDS
-from grader.datasets import identity
-from grader.grade import BatchSummary, grade_batch
-from grader.gradescope_bundle import write_bundle
-from grader.lock import calibration_problems, require_fresh_lock
-from grader.overrides import apply_overrides, review_template
-from grader.progress import BatchProgress, summary_table
-from grader.reference import calibrate_sheet, check_reference, lock_sheet
+from grader.discover import discover
 from grader.report import ScoreReport
 from grader.runner import Runner
 from grader.sandbox.doctor import SandboxUnavailable, choose_runner, diagnose
 from grader.sheet import Sheet, SheetError, all_sheet_ids, load_sheet
 from grader.spec import SheetSpec
-from grader.writers.feedback_md import pts
-from grader.writers.feedback_md import render as render_feedback
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
                   help="Grade neural-network exercise sheets in a sandbox, with feedback per point.")
@@ -101,14 +96,24 @@ def grade(
         spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,
                                              total_timeout_s=total_timeout).with_data(mnist=mnist)
         runner = _runner(spec, unsafe_no_sandbox)
-        if not quiet:
-            typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
-        with BatchProgress(quiet) as progress:
-            chosen = BACKENDS["dask" if scheduler else backend](workers, scheduler)
-            result = grade_batch(spec, submissions, out, runner, backend=chosen,
-                                 force=force, on_report=progress.on_report, on_plan=progress.on_plan)
+        chosen = BACKENDS["dask" if scheduler else backend](workers, scheduler)
+        if chosen.in_process(len(discover(submissions))):
+            runner.warm_up(spec.spec.executor)  # the first sandbox loads while the grading code does
+        try:
+            from grader.grade import BatchSummary, grade_batch
+            from grader.progress import BatchProgress, summary_table
+
+            if not quiet:
+                typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
+            with BatchProgress(quiet) as progress:
+                result = grade_batch(spec, submissions, out, runner, backend=chosen,
+                                     force=force, on_report=progress.on_report, on_plan=progress.on_plan)
+        finally:
+            runner.close()
         progress.console.print(summary_table(BatchSummary.of(result)))
     if overrides is not None:
+        from grader.overrides import apply_overrides
+
         with _errors():
             merged = apply_overrides(spec, out, overrides)
         typer.echo(f"Manual points from {overrides} merged into {len(merged)} reports.")
@@ -126,6 +131,10 @@ def grade(
 def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
          mnist: Mnist = None, unsafe_no_sandbox: Unsafe = False) -> None:
     """Run the reference solution and write the sheet's expected-answers lock file."""
+    from grader.datasets import identity
+    from grader.lock import calibration_problems
+    from grader.reference import lock_sheet
+
     with _errors():
         spec = load_sheet(sheet).with_data(mnist=mnist)
         result = lock_sheet(spec, _runner(spec, unsafe_no_sandbox))
@@ -142,6 +151,8 @@ def review(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
            file: Annotated[Path | None, typer.Option(help="default: OUT/overrides.csv")] = None,
            force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False) -> None:
     """Write the manual-points template: one row per student and manual point, to fill in."""
+    from grader.overrides import review_template
+
     with _errors():
         target = file or out / "overrides.csv"
         if target.exists() and not force:
@@ -158,6 +169,8 @@ def apply_overrides_cmd(sheet: Annotated[str, typer.Argument(help="sheet id or f
                         out: Annotated[Path, typer.Argument(help="the folder `grader grade` wrote")],
                         file: Annotated[Path, typer.Argument(help="the filled overrides CSV")]) -> None:
     """Merge a TA's manual points and comments into every report and the gradebook (no re-run)."""
+    from grader.overrides import apply_overrides
+
     with _errors():
         merged = apply_overrides(load_sheet(sheet), out, file)
     pending = sum(r.pending_points > 0 for r in merged)
@@ -169,6 +182,9 @@ def gradescope_bundle(sheet: Annotated[str, typer.Argument(help="sheet id or fol
                       out: Annotated[Path, typer.Option("--out", "-o", help="the zip to write")]
                       = Path("autograder.zip")) -> None:
     """Write the Gradescope autograder zip (setup.sh, run_autograder, grader, sheet, reference)."""
+    from grader.gradescope_bundle import write_bundle
+    from grader.lock import require_fresh_lock
+
     with _errors():
         spec = load_sheet(sheet)
         require_fresh_lock(spec)
@@ -179,12 +195,15 @@ def gradescope_bundle(sheet: Annotated[str, typer.Argument(help="sheet id or fol
 @app.command()
 def show(student: Annotated[Path, typer.Argument(help="OUT/<student> (or its report.json)")]) -> None:
     """Print one student's feedback in the terminal."""
-    from rich.markdown import Markdown  # 40 ms of imports every other command does without
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from grader.writers.feedback_md import render
 
     path = student / "report.json" if student.is_dir() else student
     with _errors():
         report = ScoreReport.model_validate_json(path.read_text(encoding="utf-8"))
-    Console().print(Markdown(render_feedback(report)))
+    Console().print(Markdown(render(report)))
 
 
 @app.command()
@@ -193,6 +212,9 @@ def calibrate(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
               = None,
               mnist: Mnist = None, unsafe_no_sandbox: Unsafe = False) -> None:
     """Run the reference with seeds 0..runs-1 and store accepted ranges (and the lock) per dataset."""
+    from grader.datasets import identity
+    from grader.reference import calibrate_sheet
+
     with _errors():
         spec = load_sheet(sheet).with_data(mnist=mnist)
         typer.echo(f"Calibrating {spec.id} on {identity(spec)}")
@@ -217,6 +239,9 @@ def check_reference_cmd(
     unsafe_no_sandbox: Unsafe = False,
 ) -> None:
     """Fail unless each reference earns every auto-graded point and its lock is fresh."""
+    from grader.reference import check_reference
+    from grader.writers.feedback_md import pts
+
     if (sheet is None) == (not all_sheets):
         typer.secho("error: give one SHEET or --all", fg="red", err=True)
         raise typer.Exit(2)

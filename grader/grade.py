@@ -17,7 +17,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from grader.backends import Backend, SerialBackend
+from grader.backends import Backend
+from grader.backends.serial import SerialBackend
 from grader.calibration import environment_warnings
 from grader.datasets import graded_on, identity
 from grader.discover import Submission, discover

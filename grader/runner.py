@@ -45,6 +45,14 @@ class Runner(Protocol):
 
     def run(self, job: Job) -> RunResult: ...
 
+    def warm_up(self, executor: str) -> None:
+        """Start the next job's process now, before the job exists (it may load meanwhile)."""
+        ...
+
+    def close(self) -> None:
+        """Stop whatever :meth:`warm_up` started and no job used."""
+        ...
+
 
 @dataclass(frozen=True)
 class ResourceLimits:
@@ -53,8 +61,8 @@ class ResourceLimits:
     open_files: int
 
     @classmethod
-    def from_limits(cls, limits: Limits, job: Job) -> ResourceLimits:
-        return cls(cpu_s=int(job.total_timeout_s) + 1, file_bytes=limits.max_file_mib * 2**20,
+    def from_limits(cls, limits: Limits) -> ResourceLimits:
+        return cls(cpu_s=int(limits.total_timeout_s) + 1, file_bytes=limits.max_file_mib * 2**20,
                    open_files=limits.max_open_files)
 
     def apply(self) -> None:
@@ -107,26 +115,56 @@ class Exit:
     log: str
 
 
+class Started:
+    """The driver, launched in its own session and waiting for a go-ahead on stdin to read its job.
+
+    The wait lets a sandbox start (and load its interpreter) before the job is written."""
+
+    def __init__(self, argv: list[str], *, cwd: str, env: dict[str, str], preexec: Callable[[], None],
+                 pass_fds: tuple[int, ...] = ()) -> None:
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     start_new_session=True, preexec_fn=preexec, pass_fds=pass_fds)
+        self.log = bytearray()
+        assert self.proc.stdout is not None
+        self.drainer = threading.Thread(target=_drain, args=(self.proc.stdout, self.log), daemon=True)
+        self.drainer.start()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def go(self) -> None:
+        assert self.proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # it died waiting: finish() reports how
+            self.proc.stdin.write(b"go\n")
+            self.proc.stdin.close()
+
+    def finish(self, wall_s: float) -> Exit:
+        """Wait up to wall_s, then kill the whole process group (whatever the submission left running)."""
+        timed_out = False
+        try:
+            self.proc.wait(timeout=wall_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        self.kill()
+        self.drainer.join(timeout=5)
+        return Exit(self.proc.returncode, timed_out, self.log.decode("utf-8", "replace"))
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        if self.proc.stdin and not self.proc.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self.proc.stdin.close()
+
+
 def launch(argv: list[str], *, cwd: str, env: dict[str, str], wall_s: float,
            preexec: Callable[[], None], pass_fds: tuple[int, ...] = ()) -> Exit:
     """Run argv in its own session; at the wall-clock limit kill the whole process group."""
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True, preexec_fn=preexec, pass_fds=pass_fds)
-    log = bytearray()
-    assert proc.stdout is not None
-    drainer = threading.Thread(target=_drain, args=(proc.stdout, log), daemon=True)
-    drainer.start()
-    timed_out = False
-    try:
-        proc.wait(timeout=wall_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # also whatever the submission left running
-    proc.wait()
-    drainer.join(timeout=5)
-    return Exit(proc.returncode, timed_out, log.decode("utf-8", "replace"))
+    started = Started(argv, cwd=cwd, env=env, preexec=preexec, pass_fds=pass_fds)
+    started.go()
+    return started.finish(wall_s)
 
 
 def interpret(result: RunResult, exit: Exit, job: Job, killed_why: str = "") -> RunResult:
@@ -151,11 +189,17 @@ class ProcessRunner:
     def __init__(self, limits: Limits | None = None, python: str = sys.executable) -> None:
         self.limits, self.python = limits or Limits(), python
 
+    def warm_up(self, executor: str) -> None:
+        """Every job starts cold here: this runner is the fallback for trusted code, not the fast path."""
+
+    def close(self) -> None:
+        """Nothing was warmed."""
+
     def run(self, job: Job) -> RunResult:
         with tempfile.TemporaryDirectory(prefix="grader-run-") as scratch:
             job_path, result_path = Path(scratch, "job.json"), Path(scratch, "result.json")
             job_path.write_text(job.model_dump_json(), encoding="utf-8")
-            rlimits = ResourceLimits.from_limits(self.limits, job)
+            rlimits = ResourceLimits.from_limits(self.limits)
             argv = [self.python, "-E", "-s", str(HARNESS_DIR / "driver.py"), str(job_path), str(result_path)]
             env = harness_env(home=job.workdir, runtime=scratch)
             exit = launch(argv, cwd=job.workdir, env=env, wall_s=job.total_timeout_s + _GRACE_S,

@@ -73,3 +73,4 @@ def test_review_apply_show_and_exports_from_the_cli(tmp_path):
     assert [r["Student ID"] for r in lms] == ["1151651", "1152231"]
     bundle = runner.invoke(app, ["gradescope-bundle", "inf264-ex4", "--out", str(tmp_path / "ag.zip")])
     assert bundle.exit_code == 0 and (tmp_path / "ag.zip").stat().st_size > 10_000
+

@@ -1,34 +1,51 @@
 """Where grading jobs run. A backend grades submissions and yields reports as they finish.
 
 Every job is still one fresh sandbox; a backend only decides how many run at once and where.
-Add one with one module and one registry entry.
+Add one with one module and one registry entry. The registry imports a backend when it is
+chosen, so naming one costs nothing (``grader grade`` warms its first sandbox meanwhile).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from grader.backends.dask import DaskBackend
-from grader.backends.local import LocalBackend
-from grader.backends.serial import SerialBackend
-from grader.discover import Submission
-from grader.lock import SheetLock
-from grader.report import ScoreReport
-from grader.runner import Runner
-from grader.sheet import Sheet
+if TYPE_CHECKING:
+    from grader.discover import Submission
+    from grader.lock import SheetLock
+    from grader.report import ScoreReport
+    from grader.runner import Runner
+    from grader.sheet import Sheet
 
 
 class Backend(Protocol):
     def run(self, sheet: Sheet, lock: SheetLock, runner: Runner,
             subs: Sequence[Submission]) -> Iterator[ScoreReport]: ...
 
+    def in_process(self, jobs: int) -> bool:
+        """Whether the first of ``jobs`` runs in this process (with the runner given to run)."""
+        ...
+
+
+def _serial(workers: int | None, scheduler: str | None) -> Backend:
+    from grader.backends.serial import SerialBackend
+
+    return SerialBackend()
+
+
+def _local(workers: int | None, scheduler: str | None) -> Backend:
+    from grader.backends.local import LocalBackend
+
+    return LocalBackend(workers)
+
+
+def _dask(workers: int | None, scheduler: str | None) -> Backend:
+    from grader.backends.dask import DaskBackend
+
+    return DaskBackend(scheduler or "local:", workers)
+
 
 # name -> factory(workers, scheduler)
 REGISTRY: dict[str, Callable[[int | None, str | None], Backend]] = {
-    "serial": lambda workers, scheduler: SerialBackend(),
-    "local": lambda workers, scheduler: LocalBackend(workers),
-    "dask": lambda workers, scheduler: DaskBackend(scheduler or "local:", workers),
+    "serial": _serial, "local": _local, "dask": _dask,
 }
-
-__all__ = ["REGISTRY", "Backend", "DaskBackend", "LocalBackend", "SerialBackend"]

@@ -44,6 +44,9 @@ class DaskBackend:
         elif not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://")):
             raise SheetError(f"--scheduler {scheduler!r}: give tcp://HOST:PORT or local:N")
 
+    def in_process(self, jobs: int) -> bool:
+        return False
+
     @contextlib.contextmanager
     def _client(self) -> Iterator[Any]:
         distributed = _distributed()

@@ -1,8 +1,10 @@
 """Run one submission and write what it left behind as JSON.
 
-Usage: ``python driver.py JOB.json RESULT.json``. This is the program the runner starts (later
-inside the sandbox). It imports nothing from the grading side: the job names the source file,
-the answer names and the probe inputs, never an expected value.
+Usage: ``python driver.py JOB.json RESULT.json [PRELOAD]``, then a line on stdin once JOB.json
+is written. This is the program the runner starts (inside the sandbox); a warm sandbox starts
+before its job exists and loads the executor's libraries (PRELOAD: lean or nbclient) meanwhile.
+It imports nothing from the grading side: the job names the source file, the answer names and
+the probe inputs, never an expected value.
 
 A notebook runs with nbclient in a fresh kernel; a script runs in this interpreter, split into
 cells at ``# %%`` markers. Either way a cell that raises does not stop the cells after it, and
@@ -143,6 +145,24 @@ def stage(source: str, workdir: str) -> None:
             shutil.copy(entry.path, target, follow_symlinks=False)
 
 
+_PRELOAD = {  # what a warm sandbox loads before its job arrives: trusted libraries only
+    "lean": ("IPython.core.interactiveshell", "traitlets.config", "numpy"),
+    "nbclient": ("nbclient", "nbformat", "jupyter_client", "nbrun", "numpy"),
+}
+
+
+def wait_for_job(preload: str) -> None:
+    """Load the executor's libraries, then block until the runner says the job file is written.
+
+    Student code must still see an empty stdin, as with a kernel: fd 0 becomes /dev/null."""
+    for module in _PRELOAD.get(preload, ()):
+        __import__(module)
+    sys.stdin.buffer.readline()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+
 def main(job_path: str, result_path: str) -> int:
     started = time.monotonic()
     with open(job_path, encoding="utf-8") as fh:
@@ -175,4 +195,5 @@ def main(job_path: str, result_path: str) -> int:
 
 
 if __name__ == "__main__":
+    wait_for_job(sys.argv[3] if len(sys.argv) > 3 else "")
     sys.exit(main(sys.argv[1], sys.argv[2]))

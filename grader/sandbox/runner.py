@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -20,11 +21,10 @@ from pathlib import Path
 from grader.job import Job, RunResult
 from grader.runner import (
     HARNESS_DIR,
-    Exit,
     ResourceLimits,
+    Started,
     harness_env,
     interpret,
-    launch,
     read_result,
 )
 from grader.sandbox import seccomp
@@ -65,46 +65,42 @@ def sandbox_env() -> dict[str, str]:
 
 
 class BwrapRunner:
+    """One fresh sandbox per job. :meth:`warm_up` launches the next job's sandbox early: it loads
+    its interpreter and executor while the grader prepares the job, and is used by the next
+    :meth:`run` (once; :meth:`close` discards it if no job comes)."""
+
     def __init__(self, limits: Limits, features: Features) -> None:
         self.limits, self.features = limits, features
         self.isolation = features.isolation(limits)
+        self._warm: _Sandbox | None = None
+
+    def __getstate__(self) -> dict[str, object]:  # a copy sent to a worker process starts cold
+        return {**self.__dict__, "_warm": None}
+
+    def warm_up(self, executor: str) -> None:
+        if self._warm is None:
+            self._warm = _Sandbox(self, preload=executor)
+
+    def close(self) -> None:
+        if self._warm is not None:
+            self._warm.close()
+            self._warm = None
 
     def run(self, job: Job) -> RunResult:
-        with tempfile.TemporaryDirectory(prefix="grader-sbx-") as scratch:
-            self._stage(job, Path(scratch))
-            group = Cgroup.create(self.limits.memory_mib * 2**20, self.limits.max_processes) \
-                if self.features.cgroup else None
-            try:
-                exit = self._launch(Path(scratch), job, group)
-                killed = self._memory_note(group)
-            finally:
-                if group:
-                    group.remove()
-            result = interpret(read_result(Path(scratch, "out", "result.json")), exit, job, killed)
-            if killed and result.status == "kernel_died":
-                result = result.model_copy(update={"message": f"{result.message} ({killed})"})
-            return result
+        sandbox, self._warm = self._warm, None
+        if sandbox is None or not sandbox.usable_for(job):
+            if sandbox:
+                sandbox.close()
+            sandbox = _Sandbox(self, preload="")
+        try:
+            return sandbox.run(job)
+        finally:
+            sandbox.close()
 
-    def _stage(self, job: Job, scratch: Path) -> None:
-        """Write the job (paths as seen inside) and the files the sandbox needs."""
-        for sub in ("job", "out"):
-            (scratch / sub).mkdir()
-        (scratch / "out").chmod(0o777)
-        scratch.chmod(0o755)
-        _readable_tree(Path(job.workdir))
-        rel = Path(job.source).relative_to(job.workdir)
-        inner = job.model_copy(update={"source": f"{WORKDIR}/{rel.as_posix()}", "workdir": WORKDIR,
-                                       "stage_from": f"{SANDBOX}/submission"})
-        (scratch / "job" / "job.json").write_text(inner.model_dump_json(), encoding="utf-8")
-        (scratch / "job" / "passwd").write_text(_PASSWD)
-        (scratch / "job" / "group").write_text(_GROUP)
-        for f in (scratch / "job").iterdir():
-            f.chmod(0o644)
-
-    def _policy(self, scratch: Path, job: Job, seccomp_fd: int | None) -> SandboxPolicy:
+    def policy(self, scratch: Path, seccomp_fd: int | None) -> SandboxPolicy:
         mounts = [*python_mounts(),
                   Mount(source=str(HARNESS_DIR), dest=f"{SANDBOX}/harness"),
-                  Mount(source=job.workdir, dest=f"{SANDBOX}/submission"),
+                  Mount(source=str(scratch / "submission"), dest=f"{SANDBOX}/submission"),
                   Mount(source=str(scratch / "job"), dest=f"{SANDBOX}/job"),
                   Mount(source=str(scratch / "job" / "passwd"), dest="/etc/passwd"),
                   Mount(source=str(scratch / "job" / "group"), dest="/etc/group"),
@@ -112,32 +108,97 @@ class BwrapRunner:
         return SandboxPolicy(mounts=mounts, env=sandbox_env(), tmpfs_mib=self.limits.tmpfs_mib,
                              drop_privileges=os.geteuid() == 0, seccomp_fd=seccomp_fd)
 
-    def _launch(self, scratch: Path, job: Job, group: Cgroup | None) -> Exit:
-        command = [sys.executable, "-E", "-s", f"{SANDBOX}/harness/driver.py",
-                   f"{SANDBOX}/job/job.json", f"{SANDBOX}/out/result.json"]
-        rlimits = ResourceLimits.from_limits(self.limits, job)
-        fd = seccomp.filter_fd() if self.features.seccomp else None
+    def memory_note(self, group: Cgroup | None) -> str:
+        if group and group.oom_killed():
+            return f"it ran out of memory (the limit is {self.limits.memory_mib} MiB)"
+        return ""
+
+
+class _Sandbox:
+    """One launched sandbox: its scratch folder, cgroup and driver, waiting for one job."""
+
+    def __init__(self, runner: BwrapRunner, preload: str) -> None:
+        self.runner, self.preload = runner, preload
+        self.scratch = tempfile.TemporaryDirectory(prefix="grader-sbx-")
+        root = Path(self.scratch.name)
+        for sub in ("job", "out", "submission"):
+            (root / sub).mkdir()
+        (root / "out").chmod(0o777)
+        root.chmod(0o755)
+        (root / "job" / "passwd").write_text(_PASSWD)
+        (root / "job" / "group").write_text(_GROUP)
+        limits = runner.limits
+        self.group = Cgroup.create(limits.memory_mib * 2**20, limits.max_processes) \
+            if runner.features.cgroup else None
         try:
-            argv = bwrap_argv(self._policy(scratch, job, fd), command)
+            self.started = self._launch(root)
+        except BaseException:
+            self.close()
+            raise
 
-            def preexec() -> None:
-                rlimits.apply()
-                if group:
-                    group.attach_self()
-                else:
-                    _fallback_limits(self.limits)
+    def _launch(self, root: Path) -> Started:
+        command = [sys.executable, "-E", "-s", f"{SANDBOX}/harness/driver.py",
+                   f"{SANDBOX}/job/job.json", f"{SANDBOX}/out/result.json", self.preload]
+        rlimits = ResourceLimits.from_limits(self.runner.limits)
+        fd = seccomp.filter_fd() if self.runner.features.seccomp else None
+        group, limits = self.group, self.runner.limits
 
-            return launch(argv, cwd=str(scratch), env={"PATH": "/usr/bin:/bin"},
-                          wall_s=job.total_timeout_s + _GRACE_S, preexec=preexec,
-                          pass_fds=(fd,) if fd is not None else ())
+        def preexec() -> None:
+            rlimits.apply()
+            if group:
+                group.attach_self()
+            else:
+                _fallback_limits(limits)
+
+        try:
+            return Started(bwrap_argv(self.runner.policy(root, fd), command), cwd=str(root),
+                           env={"PATH": "/usr/bin:/bin"}, preexec=preexec,
+                           pass_fds=(fd,) if fd is not None else ())
         finally:
             if fd is not None:
                 os.close(fd)
 
-    def _memory_note(self, group: Cgroup | None) -> str:
-        if group and group.oom_killed():
-            return f"it ran out of memory (the limit is {self.limits.memory_mib} MiB)"
-        return ""
+    def usable_for(self, job: Job) -> bool:
+        return self.preload == job.executor and self.started.alive()
+
+    def run(self, job: Job) -> RunResult:
+        root = Path(self.scratch.name)
+        self._stage(job, root)
+        self.started.go()
+        exit = self.started.finish(job.total_timeout_s + _GRACE_S)
+        killed = self.runner.memory_note(self.group)
+        result = interpret(read_result(root / "out" / "result.json"), exit, job, killed)
+        if killed and result.status == "kernel_died":
+            result = result.model_copy(update={"message": f"{result.message} ({killed})"})
+        return result
+
+    def _stage(self, job: Job, root: Path) -> None:
+        """The submission's files (linked, not copied, where possible) and the job, paths as seen inside."""
+        shutil.copytree(job.workdir, root / "submission", symlinks=True, dirs_exist_ok=True,
+                        copy_function=_link_or_copy)
+        _readable_tree(root / "submission")
+        rel = Path(job.source).relative_to(job.workdir)
+        inner = job.model_copy(update={"source": f"{WORKDIR}/{rel.as_posix()}", "workdir": WORKDIR,
+                                       "stage_from": f"{SANDBOX}/submission"})
+        (root / "job" / "job.json").write_text(inner.model_dump_json(), encoding="utf-8")
+        for f in (root / "job").iterdir():
+            f.chmod(0o644)
+
+    def close(self) -> None:
+        if hasattr(self, "started"):
+            self.started.kill()
+        if self.group:
+            self.group.remove()
+            self.group = None
+        self.scratch.cleanup()
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except OSError:  # another filesystem
+        shutil.copy2(src, dst, follow_symlinks=False)
+
 
 
 def _fallback_limits(limits: Limits) -> None:

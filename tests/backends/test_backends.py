@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.backends import LocalBackend, SerialBackend
+from grader.backends.local import LocalBackend
+from grader.backends.serial import SerialBackend
 from grader.grade import grade_batch
 from grader.runner import ProcessRunner
 from grader.sheet import load_sheet
@@ -39,9 +40,23 @@ def test_serial_and_local_pool_give_identical_results(tmp_path):
         assert untimed(a / student / "feedback.md") == untimed(b / student / "feedback.md")
 
 
+def test_a_pool_of_one_grades_in_this_process(tmp_path, monkeypatch):
+    from grader.backends import local
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker process was started for a single job slot")
+
+    monkeypatch.setattr(local, "ProcessPoolExecutor", no_pool)
+    sheet = load_sheet("inf264-ex4")
+    subs = REPO / "submissions_example" / "inf264-ex4"
+    result = grade_batch(sheet, subs, tmp_path / "one", ProcessRunner(sheet.spec.limits),
+                         backend=LocalBackend(1))
+    assert len(result.graded) == len(list(subs.iterdir())) and (tmp_path / "one" / "gradebook.csv").exists()
+
+
 def test_dask_local_cluster_gives_identical_results(tmp_path):
     pytest.importorskip("distributed")
-    from grader.backends import DaskBackend
+    from grader.backends.dask import DaskBackend
 
     sheet = load_sheet("inf264-ex4")
     subs = REPO / "submissions_example" / "inf264-ex4"
@@ -56,7 +71,7 @@ def test_dask_local_cluster_gives_identical_results(tmp_path):
 
 
 def test_dask_scheduler_addresses_are_checked():
-    from grader.backends import DaskBackend
+    from grader.backends.dask import DaskBackend
     from grader.sheet import SheetError
 
     assert DaskBackend("local:3").local == 3
