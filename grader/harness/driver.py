@@ -14,11 +14,9 @@ same namespace the student's code filled.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 import traceback
@@ -82,30 +80,25 @@ def _run_script_cell(index: int, first_line: int, code: str, path: str, namespac
     return None
 
 
-def _die_with_parent() -> None:
-    # The kernel gets its own session from jupyter_client; tie its life to this driver.
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def _kernel_startup(job: dict[str, Any]) -> None:
-    """Have the kernel run the preamble before the first cell (an IPython startup file)."""
-    folder = os.path.join(os.environ["IPYTHONDIR"], "profile_default", "startup")
-    os.makedirs(folder, exist_ok=True)
-    code = "\n".join([
+def _setup_code(job: dict[str, Any]) -> str:
+    """What the kernel runs before the first cell: the seed, then the preamble (import hooks)."""
+    seed = {"GRADER_SEED": str(job["seed"])} if job.get("seed") is not None else {}
+    return "\n".join([
         "def _grader_setup():",
-        "    import importlib.util as u, json, sys",
+        "    import importlib.util as u, json, os, sys",
+        f"    os.environ.update({seed!r})",
         f"    s = u.spec_from_file_location('_grader_preamble', {extract.preamble.__file__!r})",
         "    m = u.module_from_spec(s); sys.modules['_grader_preamble'] = m; s.loader.exec_module(m)",
         f"    with open({job['job_path']!r}) as fh: m.install(json.load(fh))",
         "_grader_setup(); del _grader_setup",
     ])
-    with open(os.path.join(folder, "00-grader.py"), "w", encoding="utf-8") as fh:
-        fh.write(code + "\n")
 
 
-def run_notebook(job: dict[str, Any], budget: Budget, out_path: str) -> dict[str, Any]:
+def run_notebook(job: dict[str, Any], budget: Budget, out_path: str, kernel: Any) -> dict[str, Any]:
+    """Through nbclient, in ``kernel`` (started by a warm sandbox, stopped by the caller) or in
+    a kernel started and stopped here."""
     import nbformat
-    from nbrun import CappedClient, read_notebook
+    from nbrun import CappedClient, Kernel, PreambleFailed, read_notebook
 
     nb, problem = read_notebook(job["source"], job["max_cells"])
     if problem:
@@ -120,13 +113,20 @@ def run_notebook(job: dict[str, Any], budget: Budget, out_path: str) -> dict[str
         "_grader_collect()",
     ])
     nb.cells.append(nbformat.v4.new_code_cell(code))
-    _kernel_startup(job)
-    client = CappedClient(nb, job, budget.next_cell, resources={"metadata": {"path": job["workdir"]}})
-    status, message = "completed", ""
+    client = CappedClient(nb, job, budget.next_cell)
+    status, message, own = "completed", "", kernel
     try:
-        client.execute(preexec_fn=_die_with_parent)
+        own = own or Kernel()
+        own.run_silently(_setup_code(job), timeout=budget.next_cell())
+        client.use(own)
+        client.execute()
+    except PreambleFailed as exc:
+        status, message = "harness_error", f"the grader's set-up failed in the kernel: {exc}"
     except Exception as exc:  # DeadKernelError and friends
         status, message = "kernel_died", f"the kernel stopped: {extract.describe(exc)}"
+    finally:
+        if own is not None and kernel is None:
+            own.stop()
     run = client.summary(n_cells)
     if run.pop("extraction_error") and status == "completed":
         status, message = "harness_error", "reading the answers failed inside the kernel"
@@ -151,24 +151,27 @@ _PRELOAD = {  # what a warm sandbox loads before its job arrives: trusted librar
 }
 
 
-def wait_for_job(preload: str) -> None:
-    """Load the executor's libraries, then block until the runner says the job file is written.
+def wait_for_job(preload: str) -> Any:
+    """Load the executor's libraries (for nbclient, start the kernel: returned), then block
+    until the runner says the job file is written.
 
     Student code must still see an empty stdin, as with a kernel: fd 0 becomes /dev/null."""
     for module in _PRELOAD.get(preload, ()):
         __import__(module)
+    kernel = sys.modules["nbrun"].Kernel() if preload == "nbclient" else None
     sys.stdin.buffer.readline()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    return kernel
 
 
-def main(job_path: str, result_path: str) -> int:
+def main(job_path: str, result_path: str, kernel: Any = None) -> int:
     started = time.monotonic()
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
     job["job_path"] = job_path
-    if job.get("seed") is not None:  # read by references during calibration; kernels inherit it
+    if job.get("seed") is not None:  # read by references during calibration (kernels: _setup_code)
         os.environ["GRADER_SEED"] = str(job["seed"])
     if job.get("stage_from"):
         stage(job["stage_from"], job["workdir"])
@@ -178,7 +181,7 @@ def main(job_path: str, result_path: str) -> int:
         if job["kind"] == "notebook" and job.get("executor") == "lean":
             result = lean.run_notebook(job, budget.next_cell)
         elif job["kind"] == "notebook":
-            result = run_notebook(job, budget, answers_path)
+            result = run_notebook(job, budget, answers_path, kernel)
             if os.path.exists(answers_path) and not os.path.islink(answers_path):
                 with open(answers_path, encoding="utf-8") as fh:
                     result.update(json.load(fh))
@@ -189,11 +192,18 @@ def main(job_path: str, result_path: str) -> int:
         result = {"status": "invalid_submission", "message": f"the file is not UTF-8 text: {exc}"}
     except SyntaxError as exc:
         result = {"status": "invalid_submission", "message": f"cannot compile: {exc}"}
+    finally:
+        if kernel is not None:  # started by a warm sandbox: stopped here, used or not
+            kernel.stop()
     result["duration_s"] = round(time.monotonic() - started, 3)
     extract.write_new_json(result_path, result)
     return 0
 
 
 if __name__ == "__main__":
-    wait_for_job(sys.argv[3] if len(sys.argv) > 3 else "")
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    code = main(sys.argv[1], sys.argv[2], wait_for_job(sys.argv[3] if len(sys.argv) > 3 else ""))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The result is written. Skip the interpreter's shutdown (zmq contexts, kernel-client threads,
+    # threads the submission left running): ~0.1 s per run, and the sandbox ends them all anyway.
+    os._exit(code)

@@ -2,12 +2,58 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 from collections.abc import Callable
 from typing import Any
 
 import nbformat
 from cells import cell_error
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
+
+
+class PreambleFailed(Exception):
+    """The grader's own set-up code failed in the kernel: a grader bug, not the student's."""
+
+
+def _die_with_parent() -> None:
+    # The kernel gets its own session from jupyter_client; tie its life to this driver.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+class Kernel:
+    """A python3 kernel in the current folder, started as nbclient would (history in memory),
+    with a client that has seen it answer. Started by the driver, not by nbclient, so that a
+    warm sandbox has it ready (a kernel's start is most of a small notebook's time)."""
+
+    def __init__(self) -> None:
+        # nbclient's own classes (asynchronous), driven from this thread's event loop as it does
+        self.km = AsyncKernelManager(kernel_name="python3")
+        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                                       preexec_fn=_die_with_parent)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            run_sync(self.kc.wait_for_ready)(timeout=60)
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def run_silently(self, code: str, timeout: float) -> None:
+        """Run grader code before the first cell: no execution count, no history, no output."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False)
+        while True:
+            reply = run_sync(self.kc.get_shell_msg)(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"]["status"] != "ok":
+            raise PreambleFailed(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        run_sync(self.km.shutdown_kernel)(now=True)
 
 
 def read_notebook(path: str, max_cells: int) -> tuple[Any, str]:
@@ -33,11 +79,10 @@ def read_notebook(path: str, max_cells: int) -> tuple[Any, str]:
 class CappedClient(NotebookClient):
     """nbclient with output kept under a character budget and errors collected per cell."""
 
-    def __init__(self, nb: Any, job: dict[str, Any], cell_timeout: Callable[[], float],
-                 resources: dict[str, Any]) -> None:
+    def __init__(self, nb: Any, job: dict[str, Any], cell_timeout: Callable[[], float]) -> None:
         super().__init__(
-            nb, resources=resources, kernel_name="python3", allow_errors=True,
-            interrupt_on_timeout=True, shutdown_kernel="immediate", record_timing=False,
+            nb, resources={"metadata": {"path": job["workdir"]}}, kernel_name="python3",
+            allow_errors=True, interrupt_on_timeout=True, record_timing=False,
             timeout_func=lambda cell: int(cell_timeout() + 0.999),
             error_on_timeout={"ename": "CellTimeout", "evalue": "cell ran past its time limit",
                               "traceback": []},
@@ -45,6 +90,10 @@ class CappedClient(NotebookClient):
         self.room = int(job["max_output_chars"])
         self.dropped = 0
         self.timed_out: dict[int, int] = {}
+
+    def use(self, kernel: Kernel) -> None:
+        """Run in this ready kernel; nbclient leaves stopping it to the kernel's owner."""
+        self.km, self.kc, self.owns_km = kernel.km, kernel.kc, False
 
     async def _async_handle_timeout(self, timeout: int, cell: Any = None) -> Any:
         if cell is not None:

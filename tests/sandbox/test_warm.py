@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 from pathlib import Path
@@ -40,11 +41,13 @@ def by_name(name: str) -> Submission:
     return next(s for s in discover(EXAMPLES) if s.student == name)
 
 
+@pytest.mark.parametrize("executor", ["lean", "nbclient"])
 @pytest.mark.parametrize("student", ["alice", "bob", "carol_wrong_gradient", "dave_syntax_error"])
-def test_a_warm_sandbox_gives_the_cold_report(graded, student):
+def test_a_warm_sandbox_gives_the_cold_report(graded, student, executor):
     sheet, lock, runner = graded
+    sheet = dataclasses.replace(sheet, spec=sheet.spec.model_copy(update={"executor": executor}))
     cold = grade_submission(sheet, lock, by_name(student), runner)
-    runner.warm_up(sheet.spec.executor)
+    runner.warm_up(executor)
     warm_sandbox = runner._warm
     warm = grade_submission(sheet, lock, by_name(student), runner)
     assert runner._warm is None and not warm_sandbox.started.alive()  # used once, then gone
