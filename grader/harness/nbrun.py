@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ctypes
+import queue
 import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,10 +38,28 @@ class Kernel:
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
-            run_sync(self.kc.wait_for_ready)(timeout=60)
+            run_sync(self._wait_for_ready)(timeout=60)
         except RuntimeError:
             self.stop()
             raise
+
+    async def _wait_for_ready(self, timeout: float) -> None:
+        """jupyter_client's wait_for_ready without its last step, 0.2 s spent waiting for IOPub to
+        fall silent: what it would discard answers no cell, and nbclient ignores it anyway. The
+        step that matters stays: a kernel_info reply, then proof that IOPub is connected."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.kc.kernel_info()
+            try:
+                reply = await self.kc.get_shell_msg(timeout=1)
+                if reply["msg_type"] == "kernel_info_reply":
+                    await self.kc.get_iopub_msg(timeout=0.2)
+                    return
+            except queue.Empty:
+                pass
+            if not await self.kc.is_alive():
+                raise RuntimeError("the kernel died before replying to kernel_info")
+        raise RuntimeError(f"the kernel did not answer within {timeout:g} s")
 
     def run_silently(self, code: str, timeout: float) -> None:
         """Run grader code before the first cell: no execution count, no history, no output."""
