@@ -47,7 +47,7 @@ def _try_sandbox(code: str, seccomp_fd: int | None = None) -> tuple[bool, str]:
     """Run Python code in the sandbox grading would use; (exit code 0, its output)."""
     policy = SandboxPolicy(mounts=python_mounts(), env=sandbox_env(), tmpfs_mib=16,
                            drop_privileges=os.geteuid() == 0, seccomp_fd=seccomp_fd)
-    argv = bwrap_argv(policy, [sys.executable, "-c", code])
+    argv = bwrap_argv(policy, [sys.executable, "-I", "-S", "-c", code])  # stdlib only: no site start-up
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=30,
                              pass_fds=(seccomp_fd,) if seccomp_fd is not None else ())
