@@ -22,7 +22,7 @@ _MAX_ERROR = 500
 
 def _sibling(name: str) -> ModuleType:
     # Loaded by path so a student's module of the same name cannot shadow it; loaded once, so the
-    # kernel's startup file and the extraction share the same preamble (and its figure snapshots).
+    # kernel's set-up code and the extraction share the same preamble (and its figure snapshots).
     if f"_grader_{name}" in sys.modules:
         return sys.modules[f"_grader_{name}"]
     spec = importlib.util.spec_from_file_location(f"_grader_{name}", Path(__file__).with_name(f"{name}.py"))
