@@ -9,6 +9,7 @@ tracebacks become the cell's error, displays are dropped. nbclient remains the f
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -38,7 +39,9 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
     return [(i, "".join(s) if isinstance(s, list) else str(s)) for i, s in code], ""
 
 
-def _shell(errors: list[str]) -> Any:
+def _shell(errors: list[str]) -> tuple[Any, Callable[[str], Any]]:
+    """The shell, and its run_cell as it is now: a notebook that replaces the shell's methods
+    cannot stop the cells after it from running (or their answers from being read)."""
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -58,14 +61,15 @@ def _shell(errors: list[str]) -> Any:
     shell.displayhook.write_output_prompt = silent
     shell._showtraceback = keep_traceback
     shell.enable_gui = silent  # %matplotlib inline needs no event loop; a kernel's is a no-op too
-    return shell
+    shell.ask_exit = silent  # exit(), quit(): a kernel only tells its front end, and nbclient ignores it
+    return shell, functools.partial(InteractiveShell.run_cell, shell, store_history=True)
 
 
-def _run_cell(shell: Any, index: int, code: str, limit: float,
+def _run_cell(run_cell: Callable[[str], Any], index: int, code: str, limit: float,
               tracebacks: list[str]) -> dict[str, Any] | None:
     tracebacks.clear()
     with time_limit(limit):  # the shell catches the CellTimeout and records it as the cell's error
-        result = shell.run_cell(code, store_history=True)
+        result = run_cell(code)
     exc = result.error_before_exec or result.error_in_exec
     if exc is None:
         return None
@@ -85,9 +89,10 @@ def run_notebook(job: dict[str, Any], next_cell: Callable[[], float]) -> dict[st
     tracebacks: list[str] = []
     sys.stdout, sys.stderr = out, err
     try:
-        shell = _shell(tracebacks)
+        shell, run_cell = _shell(tracebacks)
         extract.preamble.install(job)
-        errors = [e for index, code in cells if (e := _run_cell(shell, index, code, next_cell(), tracebacks))]
+        errors = [e for index, code in cells
+                  if (e := _run_cell(run_cell, index, code, next_cell(), tracebacks))]
         answers = extract.collect(shell.user_ns, job)
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__

@@ -107,3 +107,32 @@ def test_a_cell_that_disables_the_cell_timer_is_still_stopped(tmp_path):
     assert (result.status, result.message) in {
         ("crashed", "the run ended before writing results: it used up its CPU-time limit"),
         ("timeout", result.message)}, result
+
+
+def _run(tmp_path, cells, executor_name, answers):
+    import nbformat
+
+    from grader.job import Job
+
+    path = tmp_path / f"{executor_name}.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), path)
+    job = Job(source=str(path), kind="notebook", workdir=str(tmp_path), answers=answers,
+              executor=executor_name, probe_timeout_s=5, cell_timeout_s=5, total_timeout_s=60,
+              max_output_chars=10_000, max_cells=50)
+    return ProcessRunner().run(job)
+
+
+@pytest.mark.parametrize("ending", ["exit()", "quit()", "import sys\nsys.exit(2)", "raise SystemExit"])
+def test_exit_calls_do_what_they_do_in_a_kernel(tmp_path, ending):
+    """A kernel only asks its front end to close on exit()/quit() (nbclient ignores it) and shows
+    SystemExit as the cell's error: either way the later cells run."""
+    cells = ["x = 1", ending, "y = x + 1"]
+    lean, kernel = (_run(tmp_path, cells, name, ["x", "y"]) for name in ("lean", "nbclient"))
+    assert lean.answers == kernel.answers == {"x": 1, "y": 2}
+    assert [(e.index, e.ename) for e in lean.cell_errors] == [(e.index, e.ename) for e in kernel.cell_errors]
+
+
+def test_a_notebook_replacing_the_shells_run_cell_cannot_stop_the_next_cells(tmp_path):
+    cells = ["x = 1", "get_ipython().run_cell = lambda *a, **k: None", "y = x + 1"]
+    result = _run(tmp_path, cells, "lean", ["x", "y"])
+    assert result.status == "completed" and result.answers == {"x": 1, "y": 2}
