@@ -75,6 +75,8 @@ class RunResult(Frozen):
     probes: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)
     predictions: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)
     figures: list[JsonValue] = Field(default_factory=list, description="matplotlib snapshots")
+    removed: dict[str, int] = Field(
+        default_factory=dict, description="answers a cell had defined and a later one removed: that cell")
     stdout: str = ""
     stderr: str = ""
     duration_s: float = 0.0

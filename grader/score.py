@@ -67,7 +67,7 @@ def run_context(sheet: Sheet, run: RunResult, lock: SheetLock | None) -> tuple[C
     answers, broken = _decode_answers(run)
     expected, expected_probes = lock.decoded() if lock else ({}, {})
     ctx = Context(sheet=sheet, answers=answers, probes=_decode_probes(run.probes), expected=expected,
-                  expected_probes=expected_probes, run_problem=run_problem(run),
+                  expected_probes=expected_probes, run_problem=run_problem(run), removed=run.removed,
                   predictions=_decode_probes(run.predictions), figures=run.figures,
                   calibration=lock.calibrations.get(identity(sheet)) if lock else None)
     return ctx, broken

@@ -51,6 +51,7 @@ class Context:
     expected: Mapping[str, Any]
     expected_probes: Mapping[str, Sequence[Any]]
     run_problem: str = ""
+    removed: Mapping[str, int] = field(default_factory=dict)  # answer -> the cell that removed it
     predictions: Mapping[str, Sequence[ProbeResult]] = field(default_factory=dict)
     figures: Sequence[Any] = ()
     calibration: CalibrationRecord | None = None  # the lock's, for the data graded on
@@ -59,6 +60,10 @@ class Context:
         return check.tolerance or self.sheet.spec.tolerance
 
     def missing(self, name: str, what: str = "defined") -> Outcome:
+        if name in self.removed:
+            cell = self.removed[name] + 1
+            return Outcome("error", 0.0, f"`{name}` is not {what} after running your submission: an "
+                           f"earlier cell defined it and cell {cell} removed it (`del`, `%reset`).")
         why = f" {self.run_problem}" if self.run_problem else ""
         return Outcome("error", 0.0, f"`{name}` is not {what} after running your submission.{why}")
 

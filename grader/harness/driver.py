@@ -56,8 +56,10 @@ def run_script(job: dict[str, Any], budget: Budget) -> tuple[dict[str, Any], dic
         errors += [error] if error else []
         if job.get("figures"):
             extract.preamble.capture()  # as a kernel does after each cell
+        extract.preamble.PRESENCE.after_cell(namespace)
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    run = {"n_cells": len(cells), "cell_errors": errors, "stdout": out.text(), "stderr": err.text()}
+    run = {"n_cells": len(cells), "cell_errors": errors, "stdout": out.text(), "stderr": err.text(),
+           "cell_indices": list(range(len(cells)))}
     return run, namespace
 
 
@@ -130,7 +132,8 @@ def run_notebook(job: dict[str, Any], budget: Budget, out_path: str, kernel: Any
     run = client.summary(n_cells)
     if run.pop("extraction_error") and status == "completed":
         status, message = "harness_error", "reading the answers failed inside the kernel"
-    return {"status": status, "message": message, **run}
+    return {"status": status, "message": message, **run,
+            "cell_indices": [c.metadata["grader_index"] for c in nb.cells[:n_cells]]}
 
 
 def stage(source: str, workdir: str) -> None:
@@ -166,6 +169,13 @@ def wait_for_job(preload: str) -> Any:
     return kernel
 
 
+def _name_removing_cells(result: dict[str, Any]) -> None:
+    """The harness counts code cells run; a report names a cell by its place in the file."""
+    indices = result.pop("cell_indices", [])
+    result["removed"] = {name: indices[k] for name, k in (result.get("removed") or {}).items()
+                         if isinstance(k, int) and 0 <= k < len(indices)}
+
+
 def main(job_path: str, result_path: str, kernel: Any = None) -> int:
     started = time.monotonic()
     with open(job_path, encoding="utf-8") as fh:
@@ -195,6 +205,7 @@ def main(job_path: str, result_path: str, kernel: Any = None) -> int:
     finally:
         if kernel is not None:  # started by a warm sandbox: stopped here, used or not
             kernel.stop()
+    _name_removing_cells(result)
     result["duration_s"] = round(time.monotonic() - started, 3)
     extract.write_new_json(result_path, result)
     return 0

@@ -131,7 +131,8 @@ def collect(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     predictions = {name: [_predict(namespace[name], x, job["model_timeout_s"]) for x in inputs]
                    for name, inputs in (job.get("models") or {}).items() if name in namespace}
     figures = preamble.figures() if job.get("figures") else []
-    return {"answers": answers, "probes": probes, "predictions": predictions, "figures": figures}
+    return {"answers": answers, "probes": probes, "predictions": predictions, "figures": figures,
+            "removed": preamble.PRESENCE.removed(namespace)}
 
 
 def write_answers(namespace: dict[str, Any], job_path: str, out_path: str) -> None:

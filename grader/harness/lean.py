@@ -97,4 +97,5 @@ def run_notebook(job: dict[str, Any], next_cell: Callable[[], float]) -> dict[st
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     return {"status": "completed", "message": "", "n_cells": len(cells), "cell_errors": errors,
+            "cell_indices": [index for index, _ in cells],
             "stdout": out.text(), "stderr": err.text(), **answers}

@@ -150,7 +150,35 @@ def figures() -> list[dict[str, Any]]:
     return list(SNAPSHOTS.values())
 
 
+class Presence:
+    """Which answers each cell left defined, so that a student whose answer is missing at the end
+    learns which cell removed it (a ``del``, ``%reset``) instead of only that it is missing."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.cells = 0
+        self.last_seen: dict[str, int] = {}
+
+    def after_cell(self, namespace: dict[str, Any]) -> None:
+        for name in self.names:
+            if name in namespace:
+                self.last_seen[name] = self.cells
+        self.cells += 1
+
+    def removed(self, namespace: dict[str, Any]) -> dict[str, int]:
+        """Missing answers that a cell had defined -> the ordinal of the code cell that removed them."""
+        return {name: seen + 1 for name, seen in self.last_seen.items() if name not in namespace}
+
+
+PRESENCE = Presence()
+
+
 def install(job: dict[str, Any]) -> None:
     install_datasets(job.get("datasets") or {}, job["workdir"])
     if job.get("figures"):
         install_figures()
+    PRESENCE.names = list(job["answers"])
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    if shell is not None:  # silent runs (the grader's own) do not trigger post_run_cell
+        shell.events.register("post_run_cell", lambda result: PRESENCE.after_cell(shell.user_ns))

@@ -114,3 +114,12 @@ def test_manual_is_pending():
     sheet, ctx = context("inf264-ex4", {})
     outcome = run_check(check_of(sheet, "1.1-a-to-e"), ctx)
     assert outcome.status == "pending" and outcome.credit == 0 and "TA" in outcome.message
+
+
+def test_a_missing_answer_that_a_cell_removed_names_that_cell():
+    import dataclasses
+
+    sheet, ctx = context("waterloo-a2-1", {}, run_problem="Cell 2 raised an error; see the run log below.")
+    outcome = run_check(check_of(sheet, "h"), dataclasses.replace(ctx, removed={"h": 4}))
+    assert outcome.status == "error" and "cell 5 removed it" in outcome.message
+    assert "Cell 2 raised" not in outcome.message  # the run's errors are not why it is missing
