@@ -7,7 +7,7 @@ grader's own peak RSS flat from 10 to 100 submissions and under 250 MiB (the gra
 which streams reports to disk; workers and sandboxes are separate processes); identical
 gradebooks. Exit 1 if a target is missed.
 
-    .venv/bin/python benchmarks/batch_scaling.py [--n 100]
+    .venv/bin/python benchmarks/batch_scaling.py [--n 100] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -58,20 +58,29 @@ def measure(backend: str, subs: Path, out: Path) -> dict[str, float]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    return sorted(runs, key=lambda m: m["seconds"])[len(runs) // 2]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
-    n = parser.parse_args().n
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved; medians are shown")
+    args = parser.parse_args()
+    n = args.n
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         generate(root / "big", n)
         generate(root / "small", 10)
-        serial = measure("serial", root / "big", root / "out-serial")
-        local = measure("local", root / "big", root / "out-local")
-        dask = measure("dask", root / "big", root / "out-dask")
+        runs: dict[str, list[dict[str, float]]] = {"serial": [], "local": [], "dask": []}
+        for i in range(args.rounds):  # interleaved: a noisy neighbour slows every backend alike
+            for backend, found in runs.items():
+                found.append(measure(backend, root / "big", root / f"out-{backend}-{i}"))
+        serial, local, dask = (median_run(runs[b]) for b in ("serial", "local", "dask"))
         small = measure("local", root / "small", root / "out-small")
-        books = [(root / f"out-{b}" / "gradebook.csv").read_text() for b in ("serial", "local", "dask")]
-        same = books[0] == books[1] == books[2]
+        books = {(root / f"out-{b}-{i}" / "gradebook.csv").read_text()
+                 for b in runs for i in range(args.rounds)}
+        same = len(books) == 1
     speedup, dask_ratio = serial["seconds"] / local["seconds"], dask["seconds"] / local["seconds"]
     print(f"{'run':<22}{'seconds':>9}{'peak RSS MiB':>14}")
     for name, m in ((f"serial, {n}", serial), (f"local, {n}", local), (f"dask local:2, {n}", dask),
