@@ -130,6 +130,7 @@ class _Sandbox:
         limits = runner.limits
         self.group = Cgroup.create(limits.memory_mib * 2**20, limits.max_processes) \
             if runner.features.cgroup else None
+        self.started: Started | None = None
         try:
             self.started = self._launch(root)
         except BaseException:
@@ -159,9 +160,10 @@ class _Sandbox:
                 os.close(fd)
 
     def usable_for(self, job: Job) -> bool:
-        return self.preload == job.executor and self.started.alive()
+        return self.preload == job.executor and self.started is not None and self.started.alive()
 
     def run(self, job: Job) -> RunResult:
+        assert self.started is not None
         root = Path(self.scratch.name)
         self._stage(job, root)
         self.started.go()
@@ -185,7 +187,7 @@ class _Sandbox:
             f.chmod(0o644)
 
     def close(self) -> None:
-        if hasattr(self, "started"):
+        if self.started is not None:
             self.started.kill()
         if self.group:
             self.group.remove()
@@ -198,7 +200,6 @@ def _link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst, follow_symlinks=False)
     except OSError:  # another filesystem
         shutil.copy2(src, dst, follow_symlinks=False)
-
 
 
 def _fallback_limits(limits: Limits) -> None:
