@@ -47,7 +47,7 @@ def run_line(run: RunInfo) -> str:
     what = _RUN.get(run.status, run.status)
     line = f"Graded file: `{run.file}` — {what}" if run.file else f"The submission {what}"
     if run.duration_s:
-        line += f" in {run.duration_s:.1f} s"
+        line += f" in {run.duration_s:.1f} s" if run.duration_s >= 0.1 else " in under 0.1 s"
     return line + (f": {run.message}" if run.message else "") + "."
 
 

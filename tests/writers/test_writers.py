@@ -25,3 +25,10 @@ def test_gradebook_has_a_column_per_task_and_totals():
     header, first, _ = text.splitlines()
     assert header == "student,1.1,1.2,1.3,1.4,2.forward,2.backward,total,max_total,pending_manual,run_status"
     assert first.startswith("anna,0,0,")
+
+
+def test_the_run_line_says_how_long_the_run_took_without_claiming_zero():
+    run = report().run
+    assert feedback_md.run_line(run).endswith("ran to the end in 1.2 s.")
+    fast = run.model_copy(update={"duration_s": 0.04})
+    assert feedback_md.run_line(fast).endswith("ran to the end in under 0.1 s.")
