@@ -40,7 +40,8 @@ class Kernel:
         try:
             run_sync(self._wait_for_ready)(timeout=60)
         except RuntimeError:
-            self.stop()
+            self.kc.stop_channels()
+            run_sync(self.km.shutdown_kernel)(now=True)
             raise
 
     async def _wait_for_ready(self, timeout: float) -> None:
@@ -71,9 +72,6 @@ class Kernel:
         if reply["content"]["status"] != "ok":
             raise PreambleFailed(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
 
-    def stop(self) -> None:
-        self.kc.stop_channels()
-        run_sync(self.km.shutdown_kernel)(now=True)
 
 
 def read_notebook(path: str, max_cells: int) -> tuple[Any, str]:
@@ -112,7 +110,7 @@ class CappedClient(NotebookClient):
         self.timed_out: dict[int, int] = {}
 
     def use(self, kernel: Kernel) -> None:
-        """Run in this ready kernel; nbclient leaves stopping it to the kernel's owner."""
+        """Run in this ready kernel; nbclient does not stop it (the driver's end does)."""
         self.km, self.kc, self.owns_km = kernel.km, kernel.kc, False
 
     async def _async_handle_timeout(self, timeout: int, cell: Any = None) -> Any:

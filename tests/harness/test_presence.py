@@ -1,5 +1,6 @@
 """An answer that one cell defines and a later cell removes is reported with that cell's number,
-whichever way the submission runs (script cells, lean notebook, nbclient notebook)."""
+whichever way the submission runs (script cells, lean notebook, nbclient notebook); and the
+kernel of an nbclient run ends with the run."""
 
 from __future__ import annotations
 
@@ -37,3 +38,29 @@ def test_notebook_cells_that_remove_answers_are_named_by_their_place_in_the_file
 def test_script_cells_that_remove_answers_are_named(tmp_path):
     result = run(tmp_path, "script", "lean")
     assert result.answers == {"h": 3.0, "y": 1} and result.removed == {"z": 1}
+
+
+def _kernels() -> set[int]:
+    from pathlib import Path
+
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"ipykernel_launcher" in (proc / "cmdline").read_bytes():
+                found.add(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_the_kernel_ends_with_the_run_even_unsandboxed(tmp_path):
+    """The driver does not shut its kernel down politely (0.1 s per run): PR_SET_PDEATHSIG ends it."""
+    import time
+
+    before = _kernels()
+    result = run(tmp_path, "notebook", "nbclient")
+    assert result.status == "completed"
+    deadline = time.monotonic() + 5
+    while _kernels() - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _kernels() - before == set()
