@@ -46,7 +46,7 @@ def run_line(run: RunInfo) -> str:
     """One sentence on the run: which file, how it ended, how long it took."""
     what = _RUN.get(run.status, run.status)
     line = f"Graded file: `{run.file}` — {what}" if run.file else f"The submission {what}"
-    if run.duration_s:
+    if run.duration_s and run.status != "invalid_submission":  # it never ran: no time to tell
         line += f" in {run.duration_s:.1f} s" if run.duration_s >= 0.1 else " in under 0.1 s"
     return line + (f": {run.message}" if run.message else "") + "."
 

@@ -32,3 +32,5 @@ def test_the_run_line_says_how_long_the_run_took_without_claiming_zero():
     assert feedback_md.run_line(run).endswith("ran to the end in 1.2 s.")
     fast = run.model_copy(update={"duration_s": 0.04})
     assert feedback_md.run_line(fast).endswith("ran to the end in under 0.1 s.")
+    broken = run.model_copy(update={"status": "invalid_submission", "message": "not a notebook"})
+    assert feedback_md.run_line(broken) == "Graded file: `nb.ipynb` — could not be run: not a notebook."
