@@ -14,6 +14,7 @@ same namespace the student's code filled.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import shutil
@@ -157,7 +158,8 @@ def wait_for_job(preload: str) -> Any:
     """Load the executor's libraries (for nbclient, start the kernel: returned), then block
     until the runner says the job file is written.
 
-    Student code must still see an empty stdin, as with a kernel: fd 0 becomes /dev/null."""
+    Student code must still see an empty stdin, as with a kernel: fd 0 becomes /dev/null, and
+    input() says why it gets no answer (a kernel run by nbclient refuses input requests too)."""
     for module in _PRELOAD.get(preload, ()):
         __import__(module)
     kernel = None
@@ -170,7 +172,12 @@ def wait_for_job(preload: str) -> Any:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    builtins.input = _no_input
     return kernel
+
+
+def _no_input(prompt: object = "") -> str:
+    raise EOFError("input() gets no answer when a submission is graded: set the value in the code instead")
 
 
 def _name_removing_cells(result: dict[str, Any]) -> None:

@@ -136,3 +136,11 @@ def test_a_notebook_replacing_the_shells_run_cell_cannot_stop_the_next_cells(tmp
     cells = ["x = 1", "get_ipython().run_cell = lambda *a, **k: None", "y = x + 1"]
     result = _run(tmp_path, cells, "lean", ["x", "y"])
     assert result.status == "completed" and result.answers == {"x": 1, "y": 2}
+
+
+@pytest.mark.parametrize("executor_name", ["lean", "nbclient"])
+def test_input_is_refused_with_a_reason_and_later_cells_run(tmp_path, executor_name):
+    result = _run(tmp_path, ["x = input('your name: ')", "y = 2"], executor_name, ["x", "y"])
+    assert result.answers == {"y": 2} and [e.index for e in result.cell_errors] == [0]
+    if executor_name == "lean":  # nbclient's kernel says "this frontend does not support input requests"
+        assert result.cell_errors[0].ename == "EOFError" and "gets no answer" in result.cell_errors[0].evalue
