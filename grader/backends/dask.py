@@ -32,10 +32,6 @@ _QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
                   "distributed.worker.memory.monitor-interval": "1s"}
 
 
-def _dask_config() -> Any:
-    return importlib.import_module("dask").config
-
-
 def _distributed() -> Any:
     try:
         return importlib.import_module("distributed")
@@ -64,7 +60,7 @@ class DaskBackend:
             with distributed.Client(self.scheduler) as client:
                 yield client
             return
-        with _dask_config().set(_QUIET_WORKERS):
+        with importlib.import_module("dask").config.set(_QUIET_WORKERS):
             cluster = distributed.LocalCluster(n_workers=self.local, threads_per_worker=1, processes=True,
                                                dashboard_address=None)
         with cluster, distributed.Client(cluster) as client:

@@ -31,13 +31,12 @@ class LocalBackend:
             subs: Sequence[Submission]) -> Iterator[ScoreReport]:
         if not subs:
             return
+        setup = worker.setup_of(sheet, runner)
         if self.in_process(len(subs)):
-            setup = worker.setup_of(sheet, runner)
             for sub in subs:
                 yield ScoreReport.model_validate_json(worker.grade(setup, sub))
             return
         context = multiprocessing.get_context("spawn")
-        setup = worker.setup_of(sheet, runner)
         with ProcessPoolExecutor(min(self.workers, len(subs)), mp_context=context,
                                  initializer=worker.load, initargs=(setup,)) as pool:
             for future in as_completed([pool.submit(worker.grade, setup, sub) for sub in subs]):
