@@ -12,29 +12,28 @@ from html import escape
 
 WIDTH, HEIGHT = 560, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 48  # room for axis labels
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 
 def _frame(title: str, body: list[str], x_label: str, y_label: str) -> str:
-    plot_h = HEIGHT - TOP - BOTTOM
     return "\n".join([
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
         f'height="{HEIGHT}" role="img" font-family="sans-serif" font-size="12">',
         f"<title>{escape(title)}</title>",
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#333"/>',
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#333"/>',
+        f'<line x1="{LEFT}" y1="{TOP + PLOT_H}" x2="{WIDTH - RIGHT}" y2="{TOP + PLOT_H}" stroke="#333"/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + PLOT_H}" stroke="#333"/>',
         *body,
         f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{HEIGHT - 6}" text-anchor="middle">'
         f"{escape(x_label)}</text>",
-        f'<text transform="translate(12 {TOP + plot_h / 2}) rotate(-90)" text-anchor="middle">'
+        f'<text transform="translate(12 {TOP + PLOT_H / 2}) rotate(-90)" text-anchor="middle">'
         f"{escape(y_label)}</text>",
         "</svg>"])
 
 
 def _y_ticks(top: float, fmt: str) -> list[str]:
-    plot_h = HEIGHT - TOP - BOTTOM
     out = []
     for i in range(5):
-        y = TOP + plot_h * (1 - i / 4)
+        y = TOP + PLOT_H * (1 - i / 4)
         label = format(top * i / 4, fmt)
         out.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
     return out
@@ -42,12 +41,11 @@ def _y_ticks(top: float, fmt: str) -> list[str]:
 
 def _bars(heights: Sequence[float], top: float, colour: str, gap: float) -> tuple[list[str], float]:
     """Bars scaled so that ``top`` fills the plot; returns the SVG and the width of one slot."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_w / max(1, len(heights))
+    slot = PLOT_W / max(1, len(heights))
     out = []
     for i, h in enumerate(heights):
-        bar_h = plot_h * h / top if top > 0 else 0.0
-        out.append(f'<rect x="{LEFT + i * slot + gap:.1f}" y="{TOP + plot_h - bar_h:.1f}" '
+        bar_h = PLOT_H * h / top if top > 0 else 0.0
+        out.append(f'<rect x="{LEFT + i * slot + gap:.1f}" y="{TOP + PLOT_H - bar_h:.1f}" '
                    f'width="{max(1.0, slot - 2 * gap):.1f}" height="{bar_h:.1f}" fill="{colour}"/>')
     return out, slot
 
@@ -69,7 +67,7 @@ def histogram(scores: Sequence[float], max_score: float, bins: int, x_label: str
 
 def bar_chart(labels: Sequence[str], shares: Sequence[float], y_label: str) -> str:
     """One bar per label, heights in [0, 1]."""
-    gap = max(2.0, (WIDTH - LEFT - RIGHT) / max(1, len(labels)) * 0.15)
+    gap = max(2.0, PLOT_W / max(1, len(labels)) * 0.15)
     body, slot = _bars(shares, 1.0, "#1b7a32", gap)
     for i, label in enumerate(labels):
         x, y = LEFT + (i + 0.5) * slot, HEIGHT - BOTTOM + 14

@@ -20,7 +20,7 @@ def test_histogram_counts_scores_per_bin_and_puts_full_marks_in_the_last():
 def test_bar_chart_scales_shares_to_the_plot_height_and_escapes_labels():
     svg = charts.bar_chart(["<T1>", "T2"], [1.0, 0.5], "mean share")
     full, half = bars(svg)
-    assert full == charts.HEIGHT - charts.TOP - charts.BOTTOM and half == full / 2
+    assert full == charts.PLOT_H and half == full / 2
     assert "&lt;T1&gt;" in svg and ET.fromstring(svg).find(f"{SVG}title") is not None
 
 
