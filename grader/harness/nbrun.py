@@ -73,7 +73,6 @@ class Kernel:
             raise PreambleFailed(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
 
 
-
 def read_notebook(path: str, max_cells: int) -> tuple[Any, str]:
     """The notebook (v4) and '' — or None and the reason it cannot be run."""
     try:
