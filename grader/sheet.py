@@ -84,7 +84,8 @@ def hash_tree(root: Path, exclude: frozenset[str] | set[str] = frozenset()) -> s
         rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
         if rel in exclude or "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts:
             continue
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        name = rel.encode(errors="surrogateescape")  # a student's file name need not be UTF-8
+        digest.update(name + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
