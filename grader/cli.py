@@ -22,6 +22,7 @@ from grader.runner import Runner
 from grader.sandbox.doctor import SandboxUnavailable, choose_runner, diagnose
 from grader.sheet import Sheet, SheetError, all_sheet_ids, load_sheet
 from grader.spec import SheetSpec
+from grader.textsafe import one_line, plain
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
                   help="Grade neural-network exercise sheets in a sandbox, with feedback per point.")
@@ -118,7 +119,7 @@ def grade(
             merged = apply_overrides(spec, out, overrides)
         typer.echo(f"Manual points from {overrides} merged into {len(merged)} reports.")
     for warning in result.warnings:
-        typer.secho(f"warning: {warning}; calibrated ranges may not fit (rerun `grader calibrate`)",
+        typer.secho(f"warning: {one_line(warning)}; calibrated ranges may not fit (rerun `grader calibrate`)",
                     fg="yellow", err=True)
     if result.resumed:
         typer.echo(f"{len(result.resumed)} up-to-date reports kept (same submission, same expected "
@@ -203,7 +204,8 @@ def show(student: Annotated[Path, typer.Argument(help="OUT/<student> (or its rep
     path = student / "report.json" if student.is_dir() else student
     with _errors():
         report = ScoreReport.model_validate_json(path.read_text(encoding="utf-8"))
-    Console().print(Markdown(render(report)))
+    # Markdown is never read as rich markup; plain() drops escape sequences a student slipped in.
+    Console().print(Markdown(plain(render(report))))
 
 
 @app.command()

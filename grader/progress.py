@@ -1,4 +1,7 @@
-"""How the CLI shows a batch going by: a progress bar on a terminal, plain lines otherwise."""
+"""How the CLI shows a batch going by: a progress bar on a terminal, plain lines otherwise.
+
+Student ids reach the terminal only through :func:`grader.textsafe.one_line` and never as rich
+markup: a submission's name cannot move the cursor, retitle the window or colour the screen."""
 
 from __future__ import annotations
 
@@ -15,9 +18,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from grader.grade import BatchSummary
 from grader.report import ScoreReport
+from grader.textsafe import one_line
 from grader.writers.feedback_md import pts
 
 
@@ -51,7 +56,7 @@ class BatchProgress:
     def on_report(self, report: ScoreReport) -> None:
         self.failures += not report.run.ran_to_end
         status = "" if report.run.ran_to_end else f"  [{report.run.status}]"
-        line = f"  {report.student:<28} {pts(report.score):>6} / {pts(report.max_score)}{status}"
+        line = f"  {one_line(report.student):<28} {pts(report.score):>6} / {pts(report.max_score)}{status}"
         if self.bar and self.task is not None:
             self.bar.console.print(line, highlight=False, markup=False)
             self.bar.update(self.task, advance=1, failures=self.failures)
@@ -63,9 +68,9 @@ def summary_table(summary: BatchSummary) -> Table:
     table = Table(title="Batch summary", show_header=False)
     rows = [("students", str(summary.students)), ("graded now", str(summary.graded)),
             ("kept (up to date)", str(summary.resumed)),
-            ("failed to run", ", ".join(summary.failed_to_run) or "none"),
-            ("timed out", ", ".join(summary.timed_out) or "none"),
+            ("failed to run", ", ".join(map(one_line, summary.failed_to_run)) or "none"),
+            ("timed out", ", ".join(map(one_line, summary.timed_out)) or "none"),
             ("mean score", f"{pts(summary.mean_score)} / {pts(summary.max_score)}")]
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(key, Text(value))  # Text: never read as markup
     return table

@@ -1,7 +1,8 @@
 """The class report: what a TA reads to see what the class misunderstood.
 
 Score distributions per task and in total, the answers most often wrong with their most common
-wrong values and hints (a flipped sign, a missing ½), and the submissions that did not run.
+wrong values and hints (a flipped sign, a missing ½), the submissions that did not run, and
+warnings for the TA (an id claimed by more than one submission in lms.csv).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class ClassSummary(Frozen):
     often_wrong: list[OftenWrong]
     not_run: list[NotRun]
     pending_manual: int = Field(description="students with manual points still to score")
+    warnings: list[str] = Field(default_factory=list, description="what the TA should check by hand")
 
 
 def _distribution(ident: str, max_score: float, scores: list[float]) -> Distribution:
@@ -81,6 +83,8 @@ def _often_wrong(reports: Sequence[ScoreReport], top: int) -> list[OftenWrong]:
 
 
 def summarize(sheet: Sheet, reports: Sequence[ScoreReport], top: int = 12) -> ClassSummary:
+    from grader.writers.lms_csv import conflicts  # here: grader.writers imports this module
+
     ordered = sorted(reports, key=lambda r: r.student)
     tasks = [_distribution(t.id, t.points, [r.task(t.id).score for r in ordered] or [0.0])
              for t in sheet.spec.tasks]
@@ -90,4 +94,4 @@ def summarize(sheet: Sheet, reports: Sequence[ScoreReport], top: int = 12) -> Cl
         tasks=tasks, often_wrong=_often_wrong(ordered, top),
         not_run=[NotRun(student=r.student, status=r.run.status, message=r.run.message)
                  for r in ordered if not r.run.ran_to_end],
-        pending_manual=sum(r.pending_points > 0 for r in ordered))
+        pending_manual=sum(r.pending_points > 0 for r in ordered), warnings=conflicts(ordered))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from grader.report import CheckResult, RunInfo, ScoreReport, TaskResult
+from grader.textsafe import md_block, md_code, md_message, md_text
 
 MARKS = {"passed": "✔ passed", "failed": "✘ failed", "error": "⚠ error", "pending": "… pending"}
 _RUN = {
@@ -21,7 +24,8 @@ def pts(x: float) -> str:
 
 
 def render(report: ScoreReport) -> str:
-    lines = [f"# Feedback: {report.sheet} — {report.student}", ""]
+    # Student text (names, messages, values, logs) goes through grader.textsafe: it is inert.
+    lines = [f"# Feedback: {report.sheet} — {md_text(report.student)}", ""]
     pending = f" ({pts(report.pending_points)} more to be scored by a TA)" if report.pending_points else ""
     lines += [f"**Score: {pts(report.score)} / {pts(report.max_score)}**{pending}", ""]
     lines += _run_summary(report.run)
@@ -42,17 +46,28 @@ def task_status(task: TaskResult) -> str:
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
 
 
-def run_line(run: RunInfo) -> str:
-    """One sentence on the run: which file, how it ended, how long it took."""
+def _quoted(text: str) -> str:
+    return f"`{text}`"
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def run_line(run: RunInfo, code: Callable[[str], str] = _quoted, text: Callable[[str], str] = _as_is) -> str:
+    """One sentence on the run: which file, how it ended, how long it took.
+
+    ``code`` renders the file name and ``text`` the run's message: as they are by default (for
+    writers that escape on their own), or made inert for Markdown by ``feedback.md``."""
     what = _RUN.get(run.status, run.status)
-    line = f"Graded file: `{run.file}` — {what}" if run.file else f"The submission {what}"
+    line = f"Graded file: {code(run.file)} — {what}" if run.file else f"The submission {what}"
     if run.duration_s and run.status != "invalid_submission":  # it never ran: no time to tell
         line += f" in {run.duration_s:.1f} s" if run.duration_s >= 0.1 else " in under 0.1 s"
-    return line + (f": {run.message}" if run.message else "") + "."
+    return line + (f": {text(run.message)}" if run.message else "") + "."
 
 
 def _run_summary(run: RunInfo) -> list[str]:
-    lines = [run_line(run), ""]
+    lines = [run_line(run, code=md_code, text=md_message), ""]
     if run.cell_errors:
         cells = ", ".join(str(e.cell) for e in run.cell_errors[:10])
         lines += [f"Cells that raised an error or hit the time limit: {cells} (details at the end). "
@@ -62,31 +77,27 @@ def _run_summary(run: RunInfo) -> list[str]:
 
 def _check(check: CheckResult) -> list[str]:
     score = f"{pts(check.score)} / {pts(check.max_score)}"
-    head = f"- **{MARKS[check.status]}** `{check.answer}` ({score}): {check.message}"
+    head = f"- **{MARKS[check.status]}** {md_code(check.answer)} ({score}): {md_message(check.message)}"
     d = check.details
     extra = []
     if check.status == "failed":
         if d.got is not None:
-            extra.append(f"  - got: `{_inline(d.got)}`")
+            extra.append(f"  - got: {md_code(d.got)}")
         if d.expected is not None:
-            extra.append(f"  - expected: `{_inline(d.expected)}`")
+            extra.append(f"  - expected: {md_code(d.expected)}")
         if d.tolerance:
-            extra.append(f"  - tolerance: {d.tolerance}")
+            extra.append(f"  - tolerance: {md_message(d.tolerance)}")
     if d.credit_via:
-        extra.append(f"  - credit via {d.credit_via}")
+        extra.append(f"  - credit via {md_message(d.credit_via)}")
     return [head, *extra]
-
-
-def _inline(text: str) -> str:
-    return " ".join(text.split()).replace("`", "'")
 
 
 def _run_log(run: RunInfo) -> list[str]:
     lines: list[str] = []
     for err in run.cell_errors:
-        lines += ["", f"### Cell {err.cell}: {err.error}", ""]
+        lines += ["", f"### Cell {err.cell}: {md_message(err.error)}", ""]
         if err.traceback.strip():
-            lines += ["```", err.traceback.strip()[-1500:], "```"]
+            lines += md_block(err.traceback.strip()[-1500:])
     if run.stderr.strip() and not run.ran_to_end:
-        lines += ["", "### Last output of the run", "", "```", run.stderr.strip()[-1500:], "```"]
+        lines += ["", "### Last output of the run", "", *md_block(run.stderr.strip()[-1500:])]
     return (["", "## Run log", *lines]) if lines else []

@@ -8,17 +8,19 @@ from collections.abc import Sequence
 
 from grader.report import ScoreReport
 from grader.sheet import Sheet
+from grader.textsafe import csv_cell
 
 
 def render(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
     task_ids = [t.id for t in sheet.spec.tasks]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", *task_ids, "total", "max_total", "pending_manual", "run_status"])
+    rows = [["student", *task_ids, "total", "max_total", "pending_manual", "run_status"]]
     for r in sorted(reports, key=lambda r: r.student):
         scores = {t.id: t.score for t in r.tasks}
-        writer.writerow([r.student, *(number(scores[i]) for i in task_ids), number(r.score),
-                         number(r.max_score), number(r.pending_points), r.run.status])
+        rows.append([r.student, *(number(scores[i]) for i in task_ids), number(r.score),
+                     number(r.max_score), number(r.pending_points), r.run.status])
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)  # no cell is a formula
     return buf.getvalue()
 
 

@@ -5,6 +5,10 @@ Schema as Gradescope documents it (top level ``score``, ``execution_time``, ``ou
 ``score``, ``max_score``, ``status``, ``output``, ``output_format``, ``visibility``), written
 here as a frozen model so that what we emit is validated. Pending manual points are not tests:
 Gradescope grades them as its own manual questions, and the output says so.
+
+Every output is ``text``, Gradescope's default format: shown as plain text (test outputs in a
+``<pre>``), never read as Markdown or HTML, so what a student wrote cannot become a link, an
+image or a script there; control characters and bidi overrides are removed as well.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pydantic import Field
 
 from grader.report import CheckResult, ScoreReport
 from grader.spec import Frozen
+from grader.textsafe import one_line, plain
 from grader.writers.feedback_md import MARKS, pts, run_line
 
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
@@ -28,7 +33,7 @@ class GradescopeTest(Frozen):
     max_score: float
     status: Literal["passed", "failed"]
     output: str
-    output_format: Format = "md"
+    output_format: Format = "text"
     visibility: Visibility = "visible"
 
 
@@ -36,7 +41,7 @@ class GradescopeResults(Frozen):
     score: float
     execution_time: int = Field(description="seconds")
     output: str
-    output_format: Format = "md"
+    output_format: Format = "text"
     visibility: Visibility = "visible"
     stdout_visibility: Visibility = "hidden"
     tests: list[GradescopeTest]
@@ -46,7 +51,7 @@ def _test(task_id: str, number: int, check: CheckResult) -> GradescopeTest:
     return GradescopeTest(name=f"{task_id}: {check.answer} ({check.kind})", number=f"{task_id}.{number}",
                           score=check.score, max_score=check.max_score,
                           status="passed" if check.status == "passed" else "failed",
-                          output=f"{MARKS[check.status]}: {check.message}")
+                          output=plain(f"{MARKS[check.status]}: {check.message}"))
 
 
 def results(report: ScoreReport) -> GradescopeResults:
@@ -56,7 +61,7 @@ def results(report: ScoreReport) -> GradescopeResults:
     note = f" {pts(pending)} manual points are graded separately." if pending else ""
     return GradescopeResults(score=round(sum(t.score for t in tests), 6),
                              execution_time=round(report.run.duration_s),
-                             output=run_line(report.run) + note, tests=tests)
+                             output=one_line(run_line(report.run)) + note, tests=tests)
 
 
 def render(report: ScoreReport) -> str:

@@ -71,3 +71,62 @@ def test_gradescope_bundle_holds_scripts_grader_sheet_and_reference(tmp_path):
             "source/reference/inf264-ex4/solution.ipynb"} <= names
     assert not any("submissions_example" in n for n in names)
     assert "/autograder/results/results.json" in run and "sheets/inf264-ex4" in run
+
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) **b** \x1b]0;t\x07"
+
+
+def test_gradescope_output_is_plain_text_so_student_text_is_inert():
+    carol = next(r for r in reports("inf264-ex4") if r.student == "carol_wrong_gradient")
+    run = carol.run.model_copy(update={"file": "nb.ipynb", "message": HOSTILE, "status": "crashed"})
+    task = carol.task("2.backward")
+    check = task.checks[0].model_copy(update={"message": f"`x`: got {HOSTILE}\n# heading"})
+    hostile = carol.model_copy(update={"run": run, "tasks": [task.model_copy(update={"checks": [check]})]})
+    results = gradescope.GradescopeResults.model_validate(json.loads(gradescope.render(hostile)))
+    # "text": Gradescope shows the string as it is, never as Markdown or HTML
+    assert results.output_format == "text" and {t.output_format for t in results.tests} == {"text"}
+    assert "<script>alert(1)</script>" in results.output and "\x1b" not in results.output
+    assert "# heading" in results.tests[0].output and "\x1b" not in results.tests[0].output
+
+
+def test_lms_and_gradebook_cells_are_never_formulas():
+    base = reports("inf264-ex4")[0]
+    names = ["=1+1", "@SUM(2+2)", "-2+3", "+1"]
+    hostile = [base.model_copy(update={"student": n}) for n in names]
+    rows = list(csv.DictReader(lms_csv.render(load_sheet("inf264-ex4"), hostile).splitlines()))
+    assert sorted(r["Student ID"] for r in rows) == sorted(["'=1+1", "'@SUM(2+2)", "'-2+3", "+1"])
+    assert sorted(r["Submission"] for r in rows) == sorted(["'=1+1", "'@SUM(2+2)", "'-2+3", "+1"])
+    negative = base.model_copy(update={"student": "x", "score": -1.5})
+    (row,) = csv.DictReader(lms_csv.render(load_sheet("inf264-ex4"), [negative]).splitlines())
+    assert row["Score"] == "-1.5"
+
+
+def scored(student, score):
+    return reports("inf264-ex4")[0].model_copy(update={"student": student, "score": score})
+
+
+def test_an_id_is_credited_once_and_conflicts_are_flagged():
+    sheet = load_sheet("inf264-ex4")
+    team = scored("Alice_7654321_Bob_2222222", 6.0)
+    mallory = scored("Mallory_1111111_Alice_7654321", 2.0)
+    rows = {r["Student ID"]: r for r in csv.DictReader(lms_csv.render(sheet, [mallory, team]).splitlines())}
+    assert sorted(rows) == ["1111111", "2222222", "7654321"]  # one row for Alice
+    assert rows["7654321"]["Score"] == "6" and rows["7654321"]["Submission"] == team.student
+    (warning,) = lms_csv.conflicts([mallory, team])
+    assert "7654321" in warning and mallory.student in warning and team.student in warning
+
+    alone = scored("7654321", 1.0)  # her own submission wins, even over a higher team score
+    rows = {r["Student ID"]: r for r in csv.DictReader(lms_csv.render(sheet, [team, alone]).splitlines())}
+    assert rows["7654321"]["Score"] == "1" and rows["7654321"]["Submission"] == "7654321"
+    assert "its own submission" in lms_csv.conflicts([team, alone])[0]
+    assert lms_csv.conflicts([team, scored("Carl_3333333", 1.0)]) == []
+
+
+def test_summary_warns_about_conflicts_in_html_and_json():
+    sheet = load_sheet("inf264-ex4")
+    claims = [scored("Alice_7654321_Bob_2222222", 6.0), scored("M<b>x_1111111_Alice_7654321", 2.0)]
+    assert summarize(sheet, claims).warnings == lms_csv.conflicts(claims) != []
+    assert "7654321" in json.loads(summary.render_json(sheet, claims))["warnings"][0]
+    html = summary.render_html(sheet, claims)
+    assert "<h2>Warnings</h2>" in html and "M&lt;b&gt;x_1111111" in html and "<b>" not in html
+    assert "Warnings" not in summary.render_html(sheet, reports("inf264-ex4"))
