@@ -1,7 +1,5 @@
 """The policy -> argv translation, the BPF program and the runner choice, without running bwrap."""
 
-import struct
-
 import pytest
 
 from grader.runner import ProcessRunner
@@ -46,19 +44,6 @@ def test_parents_are_made_0755_and_only_declared_mounts_are_writable():
 def test_tmpfs_sizes():
     argv = bwrap_argv(policy(), ["python"])
     assert argv.count("--size") == 2 and str(8 * 2**20) in argv
-
-
-@pytest.mark.skipif(not seccomp.supported(), reason="no syscall table for this architecture")
-def test_bpf_program_shape():
-    prog = seccomp.deny_filter()
-    insns = [struct.unpack("=HBBI", prog[i:i + 8]) for i in range(0, len(prog), 8)]
-    n = len(set(seccomp._ARCHES[__import__("platform").machine()][1].values()))
-    assert len(insns) == 7 + n
-    assert insns[-2] == (0x06, 0, 0, 0x7FFF0000) and insns[-1][3] & 0xFFFF == 1  # allow, then EPERM
-    for pc, (code, jt, _, _) in enumerate(insns):
-        if code in (0x15, 0x35) and pc >= 4:
-            assert pc + 1 + jt == len(insns) - 1  # every match jumps to the EPERM return
-    assert "ptrace" in seccomp.denied_syscalls() and "unshare" in seccomp.denied_syscalls()
 
 
 def _diagnosis(bwrap_ok):
