@@ -174,13 +174,11 @@ def test_every_jump_lands_inside_the_program_on_a_return(machine):
     assert set(targets) == denied and set(targets.values()) == {eperm}
 
 
-@pytest.mark.parametrize("machine", sorted(seccomp.ARCHES))
-def test_both_tables_deny_the_same_calls_apart_from_x86_only_ones(machine):
-    names = set(seccomp.ARCHES[machine].denied)
+def test_both_tables_deny_the_same_calls_apart_from_x86_only_ones():
+    x86, arm = (set(seccomp.ARCHES[m].denied) for m in ("x86_64", "aarch64"))
     assert {"unshare", "setns", "io_uring_setup", "io_uring_enter", "io_uring_register",
-            "userfaultfd", "ptrace", "mount"} <= names
-    assert set(seccomp.ARCHES["x86_64"].denied) - set(seccomp.ARCHES["aarch64"].denied) == \
-        {"iopl", "ioperm", "uselib", "_sysctl"}
+            "userfaultfd", "ptrace", "mount"} <= arm
+    assert x86 ^ arm == {"iopl", "ioperm", "uselib", "_sysctl"} and arm < x86
 
 
 def test_the_namespace_mask_is_every_namespace_flag_and_not_the_exit_signal():
