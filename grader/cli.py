@@ -67,6 +67,18 @@ def _runner(sheet: Sheet, unsafe: bool) -> Runner:
     return runner
 
 
+def _paths_problem(submissions: Path, out: Path) -> str | None:
+    """A TA's slip in the paths of ``grade``, told before anything runs, or None."""
+    if submissions.is_file():
+        return (f"{submissions} is a file; SUBMISSIONS is the folder that holds one entry per "
+                "student (a folder, .zip, .ipynb or .py each)")
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return (f"--out {out}: {existing} is a file; choose a folder for the reports (a new one, "
+                "or the one an earlier run wrote)")
+    return None
+
+
 @app.command()
 def grade(
     sheet: Annotated[str, typer.Argument(help="sheet id under sheets/, or a sheet folder")],
@@ -92,6 +104,10 @@ def grade(
     Run again after a crash or Ctrl-C: only missing or changed submissions are graded."""
     if backend not in BACKENDS:
         typer.secho(f"error: --backend is one of {sorted(BACKENDS)}", fg="red", err=True)
+        raise typer.Exit(2)
+    slip = _paths_problem(submissions, out)
+    if slip:
+        typer.secho(f"error: {slip}", fg="red", err=True)
         raise typer.Exit(2)
     with _errors():
         spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,

@@ -63,8 +63,10 @@ def is_numeric(value: Any) -> bool:
     """True for numbers, numeric arrays and rectangular nested lists/tuples of numbers; not bools."""
     if isinstance(value, bool):
         return False
-    if isinstance(value, int | float):
+    if isinstance(value, float):
         return True
+    if isinstance(value, int):  # beyond float range (10**400) no comparison can hold it
+        return value.bit_length() < 1024
     if isinstance(value, np.ndarray):
         return value.dtype.kind in "iuf"
     if not isinstance(value, list | tuple) or not all(
@@ -77,7 +79,7 @@ def is_numeric(value: Any) -> bool:
     return True
 
 
-def _describe_kind(value: Any) -> str:
+def describe_kind(value: Any) -> str:
     if value is None:
         return "None"
     if isinstance(value, Unsupported):
@@ -111,14 +113,14 @@ def _compare_exact(got: Any, expected: Any, path: str, kind: type) -> Verdict:
         return PASS
     msg = f"{_at(path)}got {fmt(got)}, expected {fmt(expected)}"
     if type(got) is not kind:
-        msg = f"{_at(path)}got {_describe_kind(got)} ({fmt(got)}), expected {fmt(expected)}"
+        msg = f"{_at(path)}got {describe_kind(got)} ({fmt(got)}), expected {fmt(expected)}"
     return Verdict(False, msg, fmt(got), fmt(expected))
 
 
 def _compare_sequence(got: Any, expected: list[Any] | tuple[Any, ...], tol: Tolerance,
                       path: str) -> Verdict:
     if not isinstance(got, list | tuple):
-        return Verdict(False, f"{_at(path)}got {_describe_kind(got)}, expected a sequence of "
+        return Verdict(False, f"{_at(path)}got {describe_kind(got)}, expected a sequence of "
                        f"{len(expected)} items", fmt(got), fmt(expected))
     if len(got) != len(expected):
         return Verdict(False, f"{_at(path)}got {len(got)} items, expected {len(expected)}",
@@ -132,7 +134,7 @@ def _compare_sequence(got: Any, expected: list[Any] | tuple[Any, ...], tol: Tole
 
 def _compare_dict(got: Any, expected: dict[Any, Any], tol: Tolerance, path: str) -> Verdict:
     if not isinstance(got, dict):
-        return Verdict(False, f"{_at(path)}got {_describe_kind(got)}, expected a dict with keys "
+        return Verdict(False, f"{_at(path)}got {describe_kind(got)}, expected a dict with keys "
                        f"{sorted(map(str, expected))}", fmt(got), fmt(expected))
     by_text = {str(k): v for k, v in got.items()}  # {10: …} and {"10": …} mean the same here
     missing = [k for k in expected if k not in got and str(k) not in by_text]
@@ -150,7 +152,7 @@ def _compare_numeric(got: Any, expected: Any, tol: Tolerance, path: str) -> Verd
     exp = np.asarray(expected, dtype=float)
     if not is_numeric(got):
         what = (f"a ragged or non-numeric {type(got).__name__}" if isinstance(got, list | tuple)
-                else _describe_kind(got))
+                else describe_kind(got))
         wanted = "a number" if exp.ndim == 0 else f"numbers of shape {exp.shape}"
         return Verdict(False, f"{_at(path)}got {what} ({fmt(got)}), expected {wanted}",
                        fmt(got), fmt(expected))

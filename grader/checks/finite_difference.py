@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from grader.checks.base import Context, Outcome, ProbeResult
-from grader.compare import compare
+from grader.compare import compare, describe_kind, fmt, is_numeric
+from grader.harness.wire import CallableRef, Unsupported
 from grader.probes import Perturbed, fd_offset, fd_plan, probe_inputs
 from grader.report import CheckDetails
 from grader.spec import FiniteDifferenceCheck
@@ -23,19 +24,30 @@ class _ForwardFailed(Exception):
     pass
 
 
-def _value(result: ProbeResult, of: str) -> Any:
+def _value(result: ProbeResult, of: str, shape: tuple[int, ...], of_what: str) -> Any:
+    """The forward output as floats of the shape differencing needs, or why it cannot be used."""
     if result.error is not None:
         raise _ForwardFailed(f"`{of}` raised {result.error} at a perturbed input")
-    return np.asarray(result.value, dtype=np.float64)
+    if not is_numeric(result.value):
+        shown = "" if isinstance(result.value, Unsupported | CallableRef) else f" ({fmt(result.value)})"
+        raise _ForwardFailed(f"`{of}` returned {describe_kind(result.value)}{shown}, not numbers: "
+                             "return a plain numpy array or a list of floats")
+    value = np.asarray(result.value, dtype=np.float64)
+    if value.shape != shape:
+        raise _ForwardFailed(f"`{of}` returned shape {value.shape}, expected {shape} ({of_what})")
+    return value
 
 
 def _numeric(spec: FiniteDifferenceCheck, p: Perturbed, forward: Sequence[ProbeResult]) -> Any:
     """Central differences from the forward outputs (already sliced to this perturbation)."""
     n = len(p.plus)
+    if len(forward) < 2 * n:  # a run cut short returns fewer calls than were planned
+        raise _ForwardFailed(f"only {len(forward)} of the {2 * n} calls of `{spec.of}` came back")
     if spec.mode == "elementwise":
-        return (_value(forward[0], spec.of) - _value(forward[1], spec.of)) / (2 * spec.step)
+        plus, minus = (_value(r, spec.of, p.shape, "the shape of its input") for r in forward[:2])
+        return (plus - minus) / (2 * spec.step)
     dout = np.asarray(p.probe.args[0], dtype=np.float64)
-    loss = [float(np.sum(_value(r, spec.of) * dout)) for r in forward]
+    loss = [float(np.sum(_value(r, spec.of, dout.shape, "the shape of dout") * dout)) for r in forward]
     grad = (np.asarray(loss[:n]) - np.asarray(loss[n:])) / (2 * spec.step)
     return grad.reshape(p.shape) if p.shape else float(grad[0])
 
@@ -43,13 +55,40 @@ def _numeric(spec: FiniteDifferenceCheck, p: Perturbed, forward: Sequence[ProbeR
 def _compare_probe(spec: FiniteDifferenceCheck, got: Any, numeric: list[Any]) -> str | None:
     parts = [got] if spec.mode == "elementwise" else got
     if spec.mode == "vjp" and (not isinstance(got, list | tuple) or len(got) != len(numeric)):
-        return f"it returned {type(got).__name__}, not {len(numeric)} gradients"
+        return f"it returned {describe_kind(got)}, not {len(numeric)} gradients"
     for k, (part, num) in enumerate(zip(parts, numeric, strict=True)):
         verdict = compare(part, num, spec.tolerance)
         if not verdict.ok:
             which = "" if spec.mode == "elementwise" else f"gradient #{k + 1} (argument {spec.wrt[k] + 1}): "
             return f"{which}{verdict.sentence()}"
     return None
+
+
+def _differences(spec: FiniteDifferenceCheck, perturbations: list[Perturbed],
+                 forward: Sequence[ProbeResult]) -> list[Any]:
+    numeric, start = [], 0
+    for p in perturbations:
+        size = 2 * len(p.plus)
+        numeric.append(_numeric(spec, p, forward[start:start + size]))
+        start += size
+    return numeric
+
+
+def _probe_problem(spec: FiniteDifferenceCheck, perturbations: list[Perturbed],
+                   forward: Sequence[ProbeResult], deriv: ProbeResult | None) -> str | None:
+    """Why one probe fails, as the tail of a sentence, or None: never raises on odd student values."""
+    if deriv is None:
+        return " returned nothing: the run ended before this call"
+    if deriv.error is not None:
+        return f" raised {deriv.error}"
+    try:
+        with np.errstate(all="ignore"):  # huge values overflow to inf, which the comparison reports
+            problem = _compare_probe(spec, deriv.value, _differences(spec, perturbations, forward))
+    except _ForwardFailed as exc:
+        return f": cannot difference, {exc}"
+    except (ArithmeticError, TypeError, ValueError) as exc:  # whatever the shape checks missed
+        return f": cannot difference your `{spec.of}`: {type(exc).__name__}: {exc}"
+    return f" against central differences of your `{spec.of}`: {problem}" if problem else None
 
 
 def check(spec: FiniteDifferenceCheck, ctx: Context) -> Outcome:
@@ -60,25 +99,14 @@ def check(spec: FiniteDifferenceCheck, ctx: Context) -> Outcome:
     if forward is None:
         return ctx.missing(spec.of, "defined as a function (its derivative is differenced)")
     cursor, failures = fd_offset(ctx.sheet.spec, spec), []
-    inputs = probe_inputs(function)
-    plans = fd_plan(spec, function)
+    inputs, plans = probe_inputs(function), fd_plan(spec, function)
     for number, perturbations in enumerate(plans, 1):
-        where = inputs[number - 1].describe(spec.answer, number)
-        numeric = []
-        try:
-            for p in perturbations:
-                size = 2 * len(p.plus)
-                numeric.append(_numeric(spec, p, forward[cursor:cursor + size]))
-                cursor += size
-        except _ForwardFailed as exc:
-            failures.append(f"{where}: cannot difference, {exc}")
-            continue
-        if derivs[number - 1].error is not None:
-            failures.append(f"{where} raised {derivs[number - 1].error}")
-            continue
-        problem = _compare_probe(spec, derivs[number - 1].value, numeric)
+        size = sum(2 * len(p.plus) for p in perturbations)
+        deriv = derivs[number - 1] if number <= len(derivs) else None
+        problem = _probe_problem(spec, perturbations, forward[cursor:cursor + size], deriv)
+        cursor += size  # advanced whatever happened, so the next probe reads its own calls
         if problem:
-            failures.append(f"{where} against central differences of your `{spec.of}`: {problem}")
+            failures.append(inputs[number - 1].describe(spec.answer, number) + problem)
     details = CheckDetails(probes_passed=len(plans) - len(failures), probes_total=len(plans),
                            tolerance=f"{spec.tolerance.describe()}, step h = {spec.step:g}")
     if not failures:

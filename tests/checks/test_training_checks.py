@@ -7,6 +7,7 @@ import pytest
 
 from grader.calibration import CalibrationRecord, Stat
 from grader.checks import Context, ProbeResult, run_check
+from grader.harness.wire import Unsupported
 from grader.lock import load_lock
 from grader.metrics import accuracy, mse
 from grader.probes import fd_offset, probe_plan
@@ -152,3 +153,118 @@ def test_a_malformed_answer_is_not_reported_as_missing():
     assert out.status == "error" and "cannot be judged: KeyError: 'val_acc_mean'" in out.message
     sheet, ctx = ctx_for("kiel-lab4", {}, calibration=cal)
     assert "`mnist_results` is not defined" in run_check(check(sheet, "range", "mnist_results"), ctx).message
+
+
+def test_finite_differences_of_an_unsupported_forward_fail_naming_the_type():
+    sheet, ctx = _fd_context(lambda x: 1 - np.tanh(x) ** 2, forward=lambda x: Unsupported("numpy.matrix"))
+    out = run_check(check(sheet, "finite_difference", "dtanh"), ctx)
+    assert out.status == "failed"
+    assert ("`tanh_from_sigmoid` returned an object of unsupported type numpy.matrix, not numbers"
+            in out.message)
+    assert "return a plain numpy array" in out.message
+
+
+def test_finite_differences_of_a_forward_of_another_shape_say_both_shapes():
+    sheet, ctx = _fd_context(lambda x: 1 - np.tanh(x) ** 2, forward=lambda x: np.tanh(x)[None, :])
+    out = run_check(check(sheet, "finite_difference", "dtanh"), ctx)
+    assert out.status == "failed"
+    assert "returned shape (1, 7), expected (7,) (the shape of its input)" in out.message
+
+
+@pytest.mark.parametrize("derivative", [lambda x: "0.5", lambda x: [[1, 2], [3]], lambda x: 10.0 ** 300])
+def test_finite_differences_against_a_malformed_derivative_fail_cleanly(derivative):
+    sheet, ctx = _fd_context(derivative)
+    out = run_check(check(sheet, "finite_difference", "dtanh"), ctx)
+    assert out.status == "failed" and "against central differences" in out.message
+
+
+def test_finite_differences_with_calls_lost_fail_cleanly():
+    sheet, ctx = _fd_context(lambda x: 1 - np.tanh(x) ** 2)
+    fd = check(sheet, "finite_difference", "dtanh")
+    probes = {**ctx.probes, "tanh_from_sigmoid": ctx.probes["tanh_from_sigmoid"][:5]}
+    out = run_check(fd, Context(**{**ctx.__dict__, "probes": probes}))
+    assert out.status == "failed" and "only 1 of the 2 calls of `tanh_from_sigmoid` came back" in out.message
+
+
+def _batchnorm(x, gamma, beta, transpose=False):
+    x = np.asarray(x, dtype=float)
+    out = gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5) + beta
+    return out.T if transpose else out
+
+
+def test_finite_differences_of_a_transposed_batchnorm_say_the_shapes():
+    sheet = load_sheet("sheet6-ffnn")
+    plan = probe_plan(sheet.spec)
+    forward = [ProbeResult(_batchnorm(*p.args, transpose=True)) for p in plan["batchnorm_forward"]]
+    backward = [ProbeResult((np.zeros((4, 3)), np.zeros(3), np.zeros(3)))
+                for _ in plan["batchnorm_backward"]]
+    sheet, ctx = ctx_for("sheet6-ffnn", probes={"batchnorm_forward": forward, "batchnorm_backward": backward})
+    out = run_check(check(sheet, "finite_difference", "batchnorm_backward"), ctx)
+    assert out.status == "failed"
+    assert "`batchnorm_forward` returned shape (3, 4), expected (4, 3) (the shape of dout)" in out.message
+
+
+_PLOT = "plot-accuracy-vs-hidden-size"
+_GOOD = _figure([10, 20], [0.8, 0.85])
+
+
+@pytest.mark.parametrize(("figures", "where"), [
+    ([_GOOD, 3], "figure 2: Input should be a valid dictionary"),
+    ([_GOOD, "a figure"], "figure 2: Input should be a valid dictionary"),
+    ([[1, [2, [3]]]], "figure 1: Input should be a valid dictionary"),
+    ([{"axes": []}], "figure 1, title: Field required"),
+    ([{"title": "", "axes": [{"title": "", "xlabel": "", "ylabel": "", "series": [
+        {"type": "bar", "label": "", "x": [0, "1"], "y": [0.8, 0.85]}]}]}],
+     "figure 1, axes 1, series 1, x[1]: Input should be a valid number (got a str)"),
+    ([{"title": "", "axes": {"series": []}}], "figure 1, axes: Input should be a valid list"),
+    ([_GOOD] * 51, "51 figures, more than the harness records (50)"),
+])
+def test_plot_of_an_unreadable_payload_is_an_error_not_an_exception(figures, where):
+    sheet, ctx = ctx_for("statphys-1", {"val_acc_by_hidden": {10: 0.8, 20: 0.85}}, figures=figures)
+    out = run_check(check(sheet, "plot", _PLOT), ctx)
+    assert out.status == "error"
+    assert f"the figures the run recorded cannot be read: {where}" in out.message
+
+
+def test_plot_still_passes_with_unplottable_points_recorded_as_none():
+    figure = _figure([10, 20, 30], [0.8, 0.85, None])
+    sheet, ctx = ctx_for("statphys-1", {"val_acc_by_hidden": {10: 0.8, 20: 0.85}},
+                         figures=[figure, _GOOD])
+    assert run_check(check(sheet, "plot", _PLOT), ctx).status == "passed"
+
+
+@pytest.mark.parametrize(("runs", "says"), [
+    (["a", "b"], "ValueError: could not convert string to float: 'a'"),
+    ([0.5, float("nan")], "they give nan (the mean of your runs)"),
+    ([float("inf"), 1.0], "they give inf"),
+    ([1e308, 1e308], "they give inf"),
+    ([[0.5, 0.6], [0.7]], "ValueError: setting an array element with a sequence"),
+    ({"a": 1}, "TypeError: float() argument must be"),
+    ([{"x": 1}], "TypeError: float() argument must be"),
+    (None, "`val_accs_30` is None, not data"),
+    (Unsupported("numpy.matrix"), "`val_accs_30` is an object of unsupported type numpy.matrix"),
+])
+def test_consistency_with_malformed_runs_says_why(runs, says):
+    sheet, ctx = ctx_for("statphys-1", {"val_accs_30": runs, "val_acc_mean": 0.9})
+    out = run_check(check(sheet, "consistency", "val_acc_mean"), ctx)
+    assert out.status == "error" and "cannot be checked against `val_accs_30`" in out.message
+    assert says in out.message
+
+
+@pytest.mark.parametrize("mean", [[0.9, 0.9], {"m": 0.9}, float("nan"), 10 ** 300, 10 ** 400, "0.9"])
+def test_consistency_with_a_malformed_answer_fails(mean):
+    sheet, ctx = ctx_for("statphys-1", {"val_accs_30": [0.88, 0.9], "val_acc_mean": mean})
+    out = run_check(check(sheet, "consistency", "val_acc_mean"), ctx)
+    assert out.status == "failed" and "does not agree with your own `val_accs_30`" in out.message
+
+
+@pytest.mark.parametrize(("runs", "says"), [
+    (None, "`val_accs_30` is None, not data"),
+    ([0.5, "x"], "ValueError: could not convert string to float"),
+    (10 ** 400, "OverflowError"),
+])
+def test_plot_with_malformed_answers_cannot_tell_what_to_show(runs, says):
+    sheet, ctx = ctx_for("statphys-1", {"val_accs_30": runs}, figures=[_GOOD])
+    out = run_check(check(sheet, "plot", "plot-accuracy-per-run"), ctx)
+    assert out.status == "error" and "cannot tell what the plot should show" in out.message
+    assert says in out.message
