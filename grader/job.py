@@ -64,6 +64,8 @@ class CellError(Frozen):
 class ProbeOutcome(Frozen):
     output: JsonValue = None
     error: str | None = None
+    model: dict[str, JsonValue] | None = Field(
+        None, description="a model's predictions only: what was called (class, layers, trainable parameters)")
 
 
 class RunResult(Frozen):

@@ -32,9 +32,10 @@ def _decode_probes(outcomes_by_name: dict[str, list[ProbeOutcome]]) -> dict[str,
         results = []
         for o in outcomes:
             try:
-                results.append(ProbeResult(None, o.error) if o.error else ProbeResult(wire.decode(o.output)))
+                value = None if o.error else wire.decode(o.output)
+                results.append(ProbeResult(value, o.error, o.model))
             except wire.WireError as exc:
-                results.append(ProbeResult(None, f"an output the grader cannot read ({exc})"))
+                results.append(ProbeResult(None, f"an output the grader cannot read ({exc})", o.model))
         probes[name] = results
     return probes
 

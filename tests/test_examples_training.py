@@ -88,3 +88,7 @@ def test_kiel(trained):
     assert status(seed, "eckerle_model") == "error" and status(seed, "Z1") == "error"
     dave = r["dave_unnormalized"]  # trained on raw Eckerle4: the grader's metric exposes it
     assert status(dave, "eckerle_model") == "failed" and status(dave, "W1_new") == "passed"
+    assert "Judged: `Sequential` with 3 layers" in _message(alice, "eckerle_model")
+    mallory = r["mallory_interp_model"]  # np.interp behind a predict() and a lying __class__
+    assert status(mallory, "eckerle_model") == "failed" and "of type `Interpolator`, not a trained " \
+        "Keras model" in _message(mallory, "eckerle_model")

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from grader.checks import accepted, choice, consistency, finite_difference, function, manual, plot, value
+from grader.checks import (
+    accepted,
+    choice,
+    consistency,
+    finite_difference,
+    function,
+    manual,
+    model,
+    plot,
+    value,
+)
 from grader.checks.base import Context, Outcome, ProbeResult
 
 CheckFn = Callable[[Any, Context], Outcome]
@@ -15,7 +25,7 @@ REGISTRY: dict[str, CheckFn] = {
     "function": function.check,
     "finite_difference": finite_difference.check,
     "range": accepted.check,
-    "model": accepted.check,
+    "model": model.check,
     "consistency": consistency.check,
     "plot": plot.check,
     "choice": choice.check,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the calibration module imports this one
 class ProbeResult:
     value: Any = None
     error: str | None = None
+    model: Mapping[str, Any] | None = None  # a model's predictions: what was called (class, layers)
 
 
 @dataclass(frozen=True)

@@ -113,10 +113,82 @@ def _probe(fn: Any, call: dict[str, Any], namespace: dict[str, Any], seconds: fl
 
 
 def _predict(model: Any, encoded: Any, seconds: float) -> dict[str, Any]:
-    predict = getattr(model, "predict", None)
-    if not callable(predict):
-        return {"error": f"it is a {type(model).__name__}, which has no predict method"}
-    return _probe(lambda x: predict(x, verbose=0), {"args": [encoded]}, {}, seconds)
+    """Call a Keras model with trainable weights on the grader's inputs; refuse anything else.
+
+    Its own ``predict`` is never used (an override may return anything): the real
+    ``keras.Model.__call__`` runs its ``call`` with ``training=False``.
+    """
+    base = _keras_model_class(model)
+    if base is None:
+        kind = type(model).__name__[:_MAX_NAME]  # the real type: a `__class__` property cannot change it
+        return {"error": f"it is of type {kind}, not a Keras model", "model": {"keras": False, "class": kind}}
+    try:
+        described = _call_with_timeout(_describe_model, [base, model], seconds)
+    except ProbeTimeout:
+        return {"error": f"reading its layers timed out after {seconds:g} s", "model": _named(model)}
+    except BaseException as exc:
+        return {"error": f"its layers could not be read: {describe(exc)}", "model": _named(model)}
+    if not described["trainable_params"]:
+        return {"error": "it has no trainable weights", "model": described}
+    outcome = _probe(lambda x: base.__call__(model, x, training=False), {"args": [encoded]}, {}, seconds)
+    return {**outcome, "model": described}
+
+
+_KERAS_MODULES = ("keras", "tf_keras")  # Keras 3 (also tf.keras since TF 2.16), legacy Keras 2
+_MAX_LAYERS, _MAX_NAME = 100, 100  # a model's description stays small
+
+
+def _keras_model_class(model: Any) -> Any:
+    """The loaded ``keras.Model`` class that ``model`` really derives from, if any.
+
+    Only modules already imported are looked at: if the student never imported keras, nothing
+    they defined can be a Keras model (and importing TensorFlow here would cost seconds).
+    """
+    for module_name in _KERAS_MODULES:
+        base = getattr(sys.modules.get(module_name), "Model", None)
+        if not isinstance(base, type) or base.__module__.split(".")[0] != module_name:
+            continue
+        # isinstance alone consults a `__class__` property; the type's own MRO cannot lie.
+        if isinstance(model, base) and base in type(model).__mro__:
+            return base
+    return None
+
+
+def _named(model: Any) -> dict[str, Any]:
+    return {"keras": True, "class": type(model).__name__[:_MAX_NAME]}
+
+
+def _describe_model(base: Any, model: Any) -> dict[str, Any]:
+    """Class, layers and trainable parameter count, read through keras' own properties
+    (a subclass overriding ``trainable_weights`` or ``layers`` is not asked)."""
+    weights = base.trainable_weights.__get__(model, type(model))
+    layers = [layer for layer in base.layers.__get__(model, type(model))
+              if type(layer).__name__ != "InputLayer"]
+    shown = [{"name": str(layer.name)[:_MAX_NAME], "class": type(layer).__name__,
+              "units": _units(layer)} for layer in layers[:_MAX_LAYERS]]
+    return {**_named(model), "layers": shown, "n_layers": len(layers),
+            "trainable_params": sum(_size(w.shape) for w in weights)}
+
+
+def _size(shape: Any) -> int:
+    size = 1
+    for dim in shape:
+        size *= int(dim)
+    return size
+
+
+def _units(layer: Any) -> int | None:
+    units = getattr(layer, "units", None)
+    return units if type(units) is int else None
+
+
+def _calls(namespace: dict[str, Any], probes: dict[str, Any], seconds: float) -> dict[str, Any]:
+    outcomes: dict[str, list[dict[str, Any]]] = {}
+    for name, calls in probes.items():
+        fn = namespace.get(name)
+        if callable(fn):  # otherwise reported as a missing function by the grader
+            outcomes[name] = [_probe(fn, call, namespace, seconds) for call in calls]
+    return outcomes
 
 
 def collect(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:

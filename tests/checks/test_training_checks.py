@@ -70,10 +70,11 @@ def test_model_metric_is_computed_by_the_grader():
     sheet = load_sheet("kiel-lab4")
     targets = sheet.derive["eckerle_eval_targets"]()
     cal = record(**{"mse(eckerle_model)": [0.0002, 0.0004, 0.0003]})
-    perfect = {"eckerle_model": [ProbeResult(targets.reshape(-1, 1))]}
+    keras = {"keras": True, "class": "Sequential", "trainable_params": 2}  # what the harness called
+    perfect = {"eckerle_model": [ProbeResult(targets.reshape(-1, 1), model=keras)]}
     sheet, ctx = ctx_for("kiel-lab4", predictions=perfect, calibration=cal)
     assert run_check(check(sheet, "model", "eckerle_model"), ctx).status == "passed"
-    lying = {"eckerle_model": [ProbeResult(None, "AttributeError: no predict")]}
+    lying = {"eckerle_model": [ProbeResult(None, "AttributeError: no predict", model=keras)]}
     sheet, ctx = ctx_for("kiel-lab4", predictions=lying, calibration=cal)
     assert "cannot be judged" in run_check(check(sheet, "model", "eckerle_model"), ctx).message
 
