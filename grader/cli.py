@@ -59,10 +59,17 @@ Unsafe = Annotated[bool, typer.Option(
     help="run student code WITHOUT the bubblewrap sandbox, with your own rights (trusted code only)")]
 
 
-def _runner(sheet: Sheet, unsafe: bool) -> Runner:
-    runner = choose_runner(sheet.spec.limits, allow_unsandboxed=unsafe)
+Isolation = Annotated[str, typer.Option(
+    "--isolation", help="sandbox (bubblewrap only), or container: where bubblewrap cannot run (Docker, "
+    "Gradescope) and grader is root, student code runs as an unprivileged uid WITHOUT a private "
+    "filesystem or network (see README)")]
+
+
+def _runner(sheet: Sheet, unsafe: bool, container: bool = False, private: tuple[Path, ...] = ()) -> Runner:
+    runner = choose_runner(sheet.spec.limits, allow_unsandboxed=unsafe, allow_container=container,
+                           private=(sheet.folder, sheet.reference_dir, *private))
     if "bubblewrap" not in runner.isolation:
-        typer.secho("WARNING: grading WITHOUT a sandbox: submissions run with your rights.",
+        typer.secho(f"WARNING: grading WITHOUT the bubblewrap sandbox: {runner.isolation}.",
                     fg="red", bold=True, err=True)
     return runner
 
@@ -98,12 +105,14 @@ def grade(
     overrides: Annotated[Path | None, typer.Option(help="a TA's manual points (see `grader review`)")]
     = None,
     unsafe_no_sandbox: Unsafe = False,
+    isolation: Isolation = "sandbox",
 ) -> None:
     """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv.
 
     Run again after a crash or Ctrl-C: only missing or changed submissions are graded."""
-    if backend not in BACKENDS:
-        typer.secho(f"error: --backend is one of {sorted(BACKENDS)}", fg="red", err=True)
+    if backend not in BACKENDS or isolation not in ("sandbox", "container"):
+        typer.secho(f"error: --backend is one of {sorted(BACKENDS)}, --isolation sandbox or container",
+                    fg="red", err=True)
         raise typer.Exit(2)
     slip = _paths_problem(submissions, out)
     if slip:
@@ -112,7 +121,7 @@ def grade(
     with _errors():
         spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,
                                              total_timeout_s=total_timeout).with_data(mnist=mnist)
-        runner = _runner(spec, unsafe_no_sandbox)
+        runner = _runner(spec, unsafe_no_sandbox, isolation == "container", (submissions, out))
         chosen = BACKENDS["dask" if scheduler else backend](workers, scheduler)
         if chosen.in_process(len(discover(submissions))):
             runner.warm_up(spec.spec.executor)  # the first sandbox loads while the grading code does

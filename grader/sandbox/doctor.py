@@ -1,8 +1,11 @@
 """Probe the machine: can submissions be sandboxed here, and how completely?
 
 Each probe really runs what grading will run (a tiny sandbox, a cgroup, a seccomp filter),
-so a 'yes' here means grading gets it. :func:`choose_runner` turns the diagnosis into a
-runner, refusing the unsandboxed fallback unless the TA asked for it by name.
+so a 'yes' here means grading gets it. Where bubblewrap cannot run (a Docker container has no
+CAP_SYS_ADMIN), the ``container`` level is probed instead: student code as an unprivileged uid,
+without namespaces (:mod:`grader.sandbox.container`). :func:`choose_runner` turns the diagnosis
+into a runner, refusing the container level and the unsandboxed fallback unless the TA asked
+for them by name.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Literal
 
 from grader.runner import ProcessRunner, Runner
-from grader.sandbox import cgroup, seccomp
+from grader.sandbox import cgroup, container, seccomp
 from grader.sandbox.policy import SandboxPolicy, bwrap_argv, python_mounts
 from grader.sandbox.runner import BwrapRunner, Features, sandbox_env
 from grader.spec import Frozen, Limits
 
-Level = Literal["full", "partial", "none"]
+Level = Literal["full", "partial", "container", "none"]
 
 
 class Probe(Frozen):
@@ -90,22 +95,35 @@ def _diagnosis(bwrap: Probe, filtered: tuple[bool, str] | None) -> Diagnosis:
         sc_detail = f"denies {len(seccomp.denied_syscalls())} system calls" if sc_ok else out
     probes = [bwrap, Probe(name="cgroup limits", ok=cg_ok, detail=cg_detail),
               Probe(name="seccomp filter", ok=sc_ok, detail=sc_detail)]
-    level: Level = "none" if not bwrap.ok else "full" if all(p.ok for p in probes) else "partial"
-    return Diagnosis(level=level, probes=probes)
+    if bwrap.ok:
+        return Diagnosis(level="full" if all(p.ok for p in probes) else "partial", probes=probes)
+    ok, detail = container.probe()  # only where bubblewrap fails: it is the weaker level
+    return Diagnosis(level="container" if ok else "none",
+                     probes=[*probes, Probe(name="container", ok=ok, detail=detail)])
 
 
 _SECCOMP_PROBE = ("import ctypes, sys; libc = ctypes.CDLL(None, use_errno=True); "
                   "sys.exit(0 if libc.unshare(0x04000000) == -1 and ctypes.get_errno() == 1 else 1)")
 
 
-def choose_runner(limits: Limits, *, allow_unsandboxed: bool = False,
-                  diagnosis: Diagnosis | None = None) -> Runner:
-    """The bubblewrap runner when the machine allows it; the bare process runner only on request."""
+def choose_runner(limits: Limits, *, allow_unsandboxed: bool = False, allow_container: bool = False,
+                  private: Sequence[Path] = (), diagnosis: Diagnosis | None = None) -> Runner:
+    """The bubblewrap runner when the machine allows it; the container runner (which cannot hide
+    the folders in ``private``, so they must be closed to others) or the bare process runner only
+    on request."""
     diagnosis = diagnosis or diagnose()
-    if diagnosis.level != "none":
+    if diagnosis.level in ("full", "partial"):
         return BwrapRunner(limits, diagnosis.features)
+    if diagnosis.level == "container" and allow_container:
+        exposed = [str(p) for p in private if container.open_to_others(p)]
+        if exposed:
+            raise SandboxUnavailable(
+                f"the container level cannot hide {', '.join(exposed)} from student code: close a folder "
+                "on the way to others (chmod 700), as the Gradescope bundle does")
+        return container.ContainerRunner(limits)
     if not allow_unsandboxed:
         why = "; ".join(p.detail for p in diagnosis.probes if not p.ok)
-        raise SandboxUnavailable(f"cannot sandbox submissions here ({why}); run `grader doctor`, or "
-                                 "pass --unsafe-no-sandbox to run student code with your own rights")
+        hint = "--isolation container (see `grader doctor`), or " if diagnosis.level == "container" else ""
+        raise SandboxUnavailable(f"cannot sandbox submissions here ({why}); run `grader doctor`, or pass "
+                                 f"{hint}--unsafe-no-sandbox to run student code with your own rights")
     return ProcessRunner(limits)

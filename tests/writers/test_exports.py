@@ -66,11 +66,12 @@ def test_gradescope_bundle_holds_scripts_grader_sheet_and_reference(tmp_path):
         names = set(zf.namelist())
         run = zf.read("run_autograder").decode()
         assert zf.getinfo("setup.sh").external_attr >> 16 & 0o111
-    assert {"setup.sh", "run_autograder", "source/pyproject.toml", "source/grader/cli.py",
-            "source/sheets/inf264-ex4/expected.lock.json",
-            "source/reference/inf264-ex4/solution.ipynb"} <= names
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "grader/cli.py",
+            "sheets/inf264-ex4/expected.lock.json",
+            "reference/inf264-ex4/solution.ipynb"} <= names
     assert not any("submissions_example" in n for n in names)
-    assert "/autograder/results/results.json" in run and "sheets/inf264-ex4" in run
+    assert 'ROOT="${AUTOGRADER_ROOT:-/autograder}"' in run and '"$RESULTS/results.json"' in run
+    assert '"$SOURCE/sheets/inf264-ex4"' in run
 
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) **b** \x1b]0;t\x07"
