@@ -28,6 +28,8 @@ class ProbeCall(Frozen):
     args: list[JsonValue] = Field(description='wire-encoded; {"$call": f, "args": [...], "item": i} '
                                               "is the student's own f(*args)[i], computed inside")
     item: int | None = Field(None, description="keep only this item of the returned tuple")
+    secret: bool = Field(False, description="a hidden probe: its input enters the sandbox only after "
+                                            "the answers and the run log are read")
 
 
 class Job(Frozen):
@@ -51,6 +53,31 @@ class Job(Frozen):
     total_timeout_s: float
     max_output_chars: int
     max_cells: int
+    secrets_follow: bool = Field(False, description="hidden probes come on stdin after the first frame")
+
+    def public(self) -> Job:
+        """What the sandbox may read: every probe but the hidden ones."""
+        visible = {name: [c for c in calls if not c.secret] for name, calls in self.probes.items()}
+        return self.model_copy(update={"probes": visible, "secrets_follow": bool(self.secret_calls())})
+
+    def secret_calls(self) -> dict[str, list[ProbeCall]]:
+        hidden = {name: [c for c in calls if c.secret] for name, calls in self.probes.items()}
+        return {name: calls for name, calls in hidden.items() if calls}
+
+    def merge_probes(self, public: dict[str, list[ProbeOutcome]],
+                     secret: dict[str, list[ProbeOutcome]]) -> dict[str, list[ProbeOutcome]]:
+        """Put the outcomes of both frames back in the order of :attr:`probes`.
+
+        A function the run did not define has no outcomes; a hidden call that got none (the run
+        was stopped after the first frame) is an error."""
+        merged: dict[str, list[ProbeOutcome]] = {}
+        for name, calls in self.probes.items():
+            if name not in public:
+                continue
+            shown, hidden = iter(public[name]), iter(secret.get(name, []))
+            lost = ProbeOutcome(error="no outcome: the run was stopped before this probe finished")
+            merged[name] = [next(hidden if c.secret else shown, lost) for c in calls]
+        return merged
 
 
 class CellError(Frozen):
@@ -86,3 +113,9 @@ class RunResult(Frozen):
     @classmethod
     def failure(cls, status: RunStatus, message: str, **extra: Any) -> RunResult:
         return cls(status=status, message=message, **extra)
+
+
+class SecretFrame(Frozen):
+    """The second frame: outcomes of the hidden probes, per function."""
+
+    probes: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)

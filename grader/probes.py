@@ -3,7 +3,7 @@
 The same lists feed the job (encoded calls go into the sandbox) and the checks (labels in the
 feedback), so the i-th outcome always belongs to the i-th input. Finite-difference checks add
 calls of the student's forward function at perturbed inputs, appended after that function's
-own probes; :func:`probe_plan` lays them out and :func:`fd_calls` finds them again.
+own probes; :func:`probe_plan` lays them out and :func:`fd_offset` finds them again.
 
 A probe argument written ``{call: f, args: [...], item: i}`` in the sheet is the student's own
 ``f(*args)[i]``, computed inside the sandbox (a backward pass takes the cache of its forward).
@@ -48,8 +48,13 @@ class ProbeInput:
         shown = ", ".join(str(a) if isinstance(a, Chain) else fmt(a) for a in self.args)
         return f"{function}({shown})" + (f" [{self.label}]" if self.label else "")
 
+    @property
+    def secret(self) -> bool:
+        """Hidden and random probes; finite-difference calls only move visible inputs."""
+        return self.hidden and self.label != "fd"
+
     def call(self) -> ProbeCall:
-        return ProbeCall(args=[_encode(a) for a in self.args], item=self.item)
+        return ProbeCall(args=[_encode(a) for a in self.args], item=self.item, secret=self.secret)
 
 
 def _encode(value: Any) -> Any:

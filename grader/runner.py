@@ -9,15 +9,15 @@ happens to the submission, ``run`` returns a RunResult; only a grader bug raises
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +25,15 @@ from typing import IO, Protocol
 
 from pydantic import ValidationError
 
-from grader.job import Job, RunResult
+from grader.job import Job, ProbeOutcome, RunResult, RunStatus, SecretFrame
+from grader.sandbox.channel import ChannelClosed, ChannelError, ChannelTimeout, ResultChannel, parse_json
+from grader.sandbox.scratch import scratch_dir
 from grader.spec import Limits
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
-MAX_RESULT_BYTES = 64 * 2**20
 MAX_LOG_BYTES = 64 * 2**10
-_GRACE_S = 5.0
+GRACE_S = 5.0  # past the job's own time limit, for the driver to write its result
+_EXIT_GRACE_S = 2.0  # after the last frame, before the run is killed
 _SIGNALS: dict[int, str] = {
     signal.SIGKILL: "it was killed (SIGKILL): memory exhausted, or the time limit",
     signal.SIGXCPU: "it used up its CPU-time limit",
@@ -79,7 +81,7 @@ def harness_env(home: str, runtime: str) -> dict[str, str]:
         "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
         "HOME": home, "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "JUPYTER_PLATFORM_DIRS": "1",
-        "JUPYTER_RUNTIME_DIR": os.path.join(runtime, "jupyter"),
+        "TMPDIR": runtime, "JUPYTER_RUNTIME_DIR": os.path.join(runtime, "jupyter"),
         "IPYTHONDIR": os.path.join(runtime, "ipython"), "MPLCONFIGDIR": os.path.join(runtime, "matplotlib"),
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
     }
@@ -90,22 +92,21 @@ def _drain(stream: IO[bytes], sink: bytearray) -> None:
         sink.extend(chunk[: max(0, MAX_LOG_BYTES - len(sink))])
 
 
-def read_result(path: Path) -> RunResult:
-    """Parse the driver's result without following symlinks and with a size cap."""
+def parse_result(payload: bytes) -> RunResult:
+    """The first frame: size-capped by the channel, depth-bounded, validated by model."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return RunResult.failure("malformed_result", "the result file was replaced by a symlink")
-        return RunResult.failure("crashed", "the run ended without writing results")
-    with os.fdopen(fd, "rb") as fh:
-        data = fh.read(MAX_RESULT_BYTES + 1)
-    if len(data) > MAX_RESULT_BYTES:
-        return RunResult.failure("malformed_result", f"results larger than {MAX_RESULT_BYTES} bytes")
-    try:
-        return RunResult.model_validate(json.loads(data))
-    except (ValueError, ValidationError) as exc:
+        return RunResult.model_validate(parse_json(payload))
+    except ChannelError as exc:
+        return RunResult.failure("malformed_result", str(exc))
+    except ValidationError as exc:
         return RunResult.failure("malformed_result", f"unreadable results: {str(exc)[:300]}")
+
+
+def _secret_outcomes(payload: bytes) -> dict[str, list[ProbeOutcome]]:
+    try:
+        return SecretFrame.model_validate(parse_json(payload)).probes
+    except (ChannelError, ValidationError):
+        return {}
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,19 @@ class Exit:
 class Started:
     """The driver, launched in its own session and waiting for a go-ahead on stdin to read its job.
 
-    The wait lets a sandbox start (and load its interpreter) before the job is written."""
+    The wait lets a sandbox start (and load its interpreter) before the job is written. ``argv``
+    gets the number of the result channel's writing end (:func:`driver_argv`), which it inherits."""
 
-    def __init__(self, argv: list[str], *, cwd: str, env: dict[str, str], preexec: Callable[[], None],
-                 pass_fds: tuple[int, ...] = ()) -> None:
-        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True, preexec_fn=preexec, pass_fds=pass_fds)
+    def __init__(self, argv: Callable[[int], list[str]], *, cwd: str, env: dict[str, str],
+                 preexec: Callable[[], None], pass_fds: tuple[int, ...] = ()) -> None:
+        self.channel = ResultChannel()
+        try:
+            self.proc = subprocess.Popen(
+                argv(self.channel.write_fd), cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec,
+                pass_fds=(*pass_fds, self.channel.write_fd))
+        finally:
+            self.channel.spawned()
         self.log = bytearray()
         assert self.proc.stdout is not None
         self.drainer = threading.Thread(target=_drain, args=(self.proc.stdout, self.log), daemon=True)
@@ -133,10 +140,30 @@ class Started:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def go(self) -> None:
+    def go(self, keep_open: bool = False) -> None:
+        """The go-ahead; stdin stays open when the hidden probes will follow on it."""
         assert self.proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):  # it died waiting: finish() reports how
             self.proc.stdin.write(b"go\n")
+            self.proc.stdin.flush()
+            if not keep_open:
+                self.proc.stdin.close()
+
+    def send(self, data: bytes, deadline: float) -> bool:
+        """Write data and close stdin, never blocking past the deadline (a run may stop reading)."""
+        assert self.proc.stdin is not None
+        fd, view = self.proc.stdin.fileno(), memoryview(data)
+        os.set_blocking(fd, False)
+        try:
+            while view:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                    return False
+                view = view[os.write(fd, view):]
+            return True
+        except OSError:  # it ended: finish() reports how
+            return False
+        finally:
             self.proc.stdin.close()
 
     def finish(self, wall_s: float) -> Exit:
@@ -154,17 +181,44 @@ class Started:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        self.channel.close()
         if self.proc.stdin and not self.proc.stdin.closed:
             with contextlib.suppress(BrokenPipeError):
                 self.proc.stdin.close()
 
 
-def launch(argv: list[str], *, cwd: str, env: dict[str, str], wall_s: float,
-           preexec: Callable[[], None], pass_fds: tuple[int, ...] = ()) -> Exit:
-    """Run argv in its own session; at the wall-clock limit kill the whole process group."""
-    started = Started(argv, cwd=cwd, env=env, preexec=preexec, pass_fds=pass_fds)
-    started.go()
-    return started.finish(wall_s)
+def driver_argv(python: str, harness: str, job_path: str, preload: str = "") -> Callable[[int], list[str]]:
+    """The driver's command line, once the result channel's number is known."""
+    tail = [preload] if preload else []
+    return lambda fd: [python, "-E", "-s", f"{harness}/driver.py", job_path, str(fd), *tail]
+
+
+def drive(started: Started, job: Job, wall_s: float) -> tuple[RunResult, Exit]:
+    """Let the driver go, read its frames, then end it: what it sent, and how it ended.
+
+    With hidden probes, their inputs go in only after the first frame (answers, run log) is out,
+    and the log the run writes after that is not kept: from then on only the probes' outcomes
+    count. Once every frame is in, the run gets a moment to exit and is then killed."""
+    deadline = time.monotonic() + wall_s
+    secret = job.secret_calls()
+    started.go(keep_open=bool(secret))
+    try:
+        result = parse_result(started.channel.read_frame(deadline))
+    except ChannelTimeout:
+        return RunResult.failure("crashed", "no result"), started.finish(0)
+    except ChannelError as exc:
+        status: RunStatus = "crashed" if isinstance(exc, ChannelClosed) else "malformed_result"
+        return RunResult.failure(status, str(exc)), started.finish(max(0.0, deadline - time.monotonic()))
+    log_end = len(started.log)
+    if secret:
+        payload = json.dumps({name: [c.model_dump() for c in calls] for name, calls in secret.items()})
+        second: dict[str, list[ProbeOutcome]] = {}
+        with contextlib.suppress(ChannelError):
+            if started.send(payload.encode() + b"\n", deadline):
+                second = _secret_outcomes(started.channel.read_frame(deadline))
+        result = result.model_copy(update={"probes": job.merge_probes(result.probes, second)})
+    exit = started.finish(min(_EXIT_GRACE_S, max(0.0, deadline - time.monotonic())))
+    return result, Exit(exit.returncode, False, bytes(started.log[:log_end]).decode("utf-8", "replace"))
 
 
 def interpret(result: RunResult, exit: Exit, job: Job, killed_why: str = "") -> RunResult:
@@ -196,12 +250,13 @@ class ProcessRunner:
         """Nothing was warmed."""
 
     def run(self, job: Job) -> RunResult:
-        with tempfile.TemporaryDirectory(prefix="grader-run-") as scratch:
-            job_path, result_path = Path(scratch, "job.json"), Path(scratch, "result.json")
-            job_path.write_text(job.model_dump_json(), encoding="utf-8")
+        with scratch_dir("grader-run-") as scratch:
+            job_path = scratch / "job.json"
+            job_path.write_text(job.public().model_dump_json(), encoding="utf-8")
             rlimits = ResourceLimits.from_limits(self.limits)
-            argv = [self.python, "-E", "-s", str(HARNESS_DIR / "driver.py"), str(job_path), str(result_path)]
-            env = harness_env(home=job.workdir, runtime=scratch)
-            exit = launch(argv, cwd=job.workdir, env=env, wall_s=job.total_timeout_s + _GRACE_S,
-                          preexec=rlimits.apply)
-            return interpret(read_result(result_path), exit, job)
+            started = Started(driver_argv(self.python, str(HARNESS_DIR), str(job_path)), cwd=job.workdir,
+                              env=harness_env(home=job.workdir, runtime=str(scratch)), preexec=rlimits.apply)
+            try:
+                return interpret(*drive(started, job, job.total_timeout_s + GRACE_S), job)
+            finally:
+                started.kill()

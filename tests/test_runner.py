@@ -1,14 +1,11 @@
 """The ProcessRunner and the harness driver, end to end on small scripts and notebooks."""
 
-import json
-import os
-
 import nbformat
 import pytest
 
 from grader.harness import wire
 from grader.job import Job, ProbeCall
-from grader.runner import ProcessRunner, read_result
+from grader.runner import ProcessRunner
 
 pytestmark = pytest.mark.runs_code
 
@@ -134,14 +131,46 @@ def test_output_is_capped(tmp_path):
     assert answers(result) == {"ok": 1}
 
 
-def test_result_file_symlink_is_refused(tmp_path):
-    target = tmp_path / "secret.json"
-    target.write_text(json.dumps({"status": "completed"}))
-    os.symlink(target, tmp_path / "result.json")
-    result = read_result(tmp_path / "result.json")
-    assert result.status == "malformed_result" and "symlink" in result.message
+def _cmdline():
+    return "cmd = open('/proc/self/cmdline').read().split(chr(0))\n"
 
 
-def test_result_file_malformed(tmp_path):
-    (tmp_path / "result.json").write_text(json.dumps({"status": "completed", "answers": 5}))
-    assert read_result(tmp_path / "result.json").status == "malformed_result"
+def test_hidden_probes_reach_the_run_only_after_its_answers(tmp_path):
+    """A run that reads its own job file, stdin and printing during probes learns nothing of the
+    hidden inputs: they arrive after the answers and the log are sent; outcomes keep their order."""
+    name = script(tmp_path, _cmdline() + "import sys\njob_text = open(cmd[4]).read()\n"
+                  "stdin_text = sys.stdin.read()\n"
+                  "def f(x):\n    print('probe saw', x)\n    return 2 * x\n")
+    calls = [ProbeCall(args=[1.0]), ProbeCall(args=[987654.0], secret=True), ProbeCall(args=[3.0]),
+             ProbeCall(args=[123457.0], secret=True)]
+    j = job(tmp_path, name, answers=["job_text", "stdin_text"]).model_copy(update={"probes": {"f": calls}})
+    result = ProcessRunner().run(j)
+    got = answers(result)
+    assert "987654" not in got["job_text"] and "123457" not in got["job_text"]
+    assert '"args":[1.0]' in got["job_text"]
+    assert got["stdin_text"] == ""
+    assert [wire.decode(o.output) for o in result.probes["f"]] == [2.0, 1975308.0, 6.0, 246914.0]
+    assert "probe saw" not in result.stdout
+
+
+def test_hidden_probes_in_a_notebook_kernel(tmp_path):
+    name = notebook(tmp_path, "def f(x):\n    return x + 1")
+    calls = [ProbeCall(args=[1.0], secret=True), ProbeCall(args=[2.0])]
+    result = ProcessRunner().run(job(tmp_path, name).model_copy(update={"probes": {"f": calls}}))
+    assert [wire.decode(o.output) for o in result.probes["f"]] == [2.0, 3.0]
+
+
+def test_a_run_that_forges_its_result_channel(tmp_path):
+    name = script(tmp_path, _cmdline() + "import os\nos.write(int(cmd[5]), b'nonsense' * 10)\nok = 1\n")
+    result = ProcessRunner().run(job(tmp_path, name, answers=["ok"]))
+    assert result.status == "malformed_result" and "result channel" in result.message
+
+
+def test_a_run_that_never_lets_its_hidden_probes_finish(tmp_path):
+    """The answers stand; the hidden probe that never came back is an error, not a timeout of the run."""
+    name = script(tmp_path, "import time\nok = 1\ndef f(x):\n    time.sleep(100)\n")
+    j = job(tmp_path, name, answers=["ok"], total=6).model_copy(
+        update={"probes": {"f": [ProbeCall(args=[1.0], secret=True)]}, "probe_timeout_s": 30})
+    result = ProcessRunner().run(j)
+    assert result.status == "completed" and answers(result) == {"ok": 1}
+    assert "no outcome" in (result.probes["f"][0].error or "")

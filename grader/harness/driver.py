@@ -1,10 +1,13 @@
 """Run one submission and write what it left behind as JSON.
 
-Usage: ``python driver.py JOB.json RESULT.json [PRELOAD]``, then a line on stdin once JOB.json
+Usage: ``python driver.py JOB.json RESULT_FD [PRELOAD]``, then a line on stdin once JOB.json
 is written. This is the program the runner starts (inside the sandbox); a warm sandbox starts
 before its job exists and loads the executor's libraries (PRELOAD: lean or nbclient) meanwhile.
 It imports nothing from the grading side: the job names the source file, the answer names and
-the probe inputs, never an expected value.
+the visible probe inputs, never an expected value. The result goes out as a frame on the pipe
+RESULT_FD. When the job says hidden probes follow, their inputs arrive on stdin only after that
+frame (answers, run log) is sent, and their outcomes are a second frame: whatever the code does
+once it can see them, only pass or fail of those probes can reach the student.
 
 A notebook runs with nbclient in a fresh kernel; a script runs in this interpreter, split into
 cells at ``# %%`` markers. Either way a cell that raises does not stop the cells after it, and
@@ -15,12 +18,16 @@ same namespace the student's code filled.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import functools
 import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 # Sibling modules, imported before any student code runs.
@@ -29,6 +36,7 @@ import lean
 from cells import CappedText, CellTimeout, cell_error, split_script, time_limit, timeout_error
 
 _SAFETY_MARGIN_S = 2.0
+_MAX_PRIVATE_BYTES = 8 * 2**20  # as the grader's cap on a frame
 
 
 class Budget:
@@ -97,7 +105,11 @@ def _setup_code(job: dict[str, Any]) -> str:
     ])
 
 
-def run_notebook(job: dict[str, Any], budget: Budget, out_path: str, kernel: Any) -> dict[str, Any]:
+SecretRunner = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def run_notebook(job: dict[str, Any], budget: Budget, private: str, kernel: Any) -> tuple[
+        dict[str, Any], SecretRunner | None]:
     """Through nbclient, in ``kernel`` (started by a warm sandbox) or in a kernel started now.
 
     The kernel is not shut down: it dies with the driver (PR_SET_PDEATHSIG), as does everything
@@ -107,8 +119,8 @@ def run_notebook(job: dict[str, Any], budget: Budget, out_path: str, kernel: Any
 
     nb, problem = read_notebook(job["source"], job["max_cells"])
     if problem:
-        return {"status": "invalid_submission", "message": problem}
-    n_cells = len(nb.cells)
+        return {"status": "invalid_submission", "message": problem}, None
+    n_cells, out_path = len(nb.cells), os.path.join(private, "answers.json")
     code = "\n".join([
         "def _grader_collect():",
         "    import importlib.util as u",
@@ -132,8 +144,29 @@ def run_notebook(job: dict[str, Any], budget: Budget, out_path: str, kernel: Any
     run = client.summary(n_cells)
     if run.pop("extraction_error") and status == "completed":
         status, message = "harness_error", "reading the answers failed inside the kernel"
-    return {"status": status, "message": message, **run,
-            "cell_indices": [c.metadata["grader_index"] for c in nb.cells[:n_cells]]}
+    with contextlib.suppress(OSError, ValueError):  # no answers: the status above says why
+        run.update(extract.read_private_json(out_path, _MAX_PRIVATE_BYTES))
+    result = {"status": status, "message": message, **run,
+              "cell_indices": [c.metadata["grader_index"] for c in nb.cells[:n_cells]]}
+    return result, functools.partial(_secret_in_kernel, kernel, private, job) if kernel else None
+
+
+def _secret_in_kernel(kernel: Any, private: str, job: dict[str, Any],
+                      calls: dict[str, Any]) -> dict[str, Any]:
+    calls_path, out_path = os.path.join(private, "calls.json"), os.path.join(private, "secret.json")
+    with open(calls_path, "w", encoding="utf-8") as fh:
+        json.dump(calls, fh)
+    code = "\n".join([
+        "def _grader_secret():",
+        "    import importlib.util as u",
+        f"    s = u.spec_from_file_location('_grader_extract', {extract.__file__!r})",
+        "    m = u.module_from_spec(s); s.loader.exec_module(m)",
+        f"    m.write_secret(globals(), {calls_path!r}, {out_path!r}, {float(job['probe_timeout_s'])!r})",
+        "_grader_secret(); del _grader_secret",
+    ])
+    n_calls = sum(len(c) for c in calls.values())
+    kernel.run_silently(code, timeout=job["probe_timeout_s"] * (n_calls + 1))
+    return dict(extract.read_private_json(out_path, _MAX_PRIVATE_BYTES))
 
 
 def stage(source: str, workdir: str) -> None:
@@ -154,9 +187,10 @@ _PRELOAD = {  # what a warm sandbox loads before its job arrives: trusted librar
 }
 
 
-def wait_for_job(preload: str) -> Any:
-    """Load the executor's libraries (for nbclient, start the kernel: returned), then block
-    until the runner says the job file is written.
+def wait_for_job(preload: str) -> tuple[Any, int]:
+    """Load the executor's libraries (for nbclient, start the kernel), then block until the runner
+    says the job file is written. Returns the kernel (or None) and a private copy of stdin, on
+    which the hidden probes' inputs may come later.
 
     Student code must still see an empty stdin, as with a kernel: fd 0 becomes /dev/null, and
     input() says why it gets no answer (a kernel run by nbclient refuses input requests too)."""
@@ -168,12 +202,24 @@ def wait_for_job(preload: str) -> Any:
             kernel = sys.modules["nbrun"].Kernel()
         except Exception:  # started again, cold, with the job: its failure then goes in the report
             kernel = None
-    sys.stdin.buffer.readline()
+    control = os.dup(0)  # not inheritable: the kernel and the student's subprocesses do not get it
+    _read_line(control)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
     builtins.input = _no_input
-    return kernel
+    return kernel, control
+
+
+def _read_line(fd: int) -> bytes:
+    """Unbuffered, so nothing after the line is taken from the pipe."""
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        chunk = os.read(fd, 1 << 16 if line else 1)
+        if not chunk:
+            break
+        line.extend(chunk)
+    return bytes(line)
 
 
 def _no_input(prompt: object = "") -> str:
@@ -187,7 +233,20 @@ def _name_removing_cells(result: dict[str, Any]) -> None:
                          if isinstance(k, int) and 0 <= k < len(indices)}
 
 
-def main(job_path: str, result_path: str, kernel: Any = None) -> int:
+def _run(job: dict[str, Any], budget: Budget, private: str, kernel: Any) -> tuple[
+        dict[str, Any], SecretRunner | None]:
+    seconds = float(job["probe_timeout_s"])
+    if job["kind"] == "notebook" and job.get("executor") == "lean":
+        result, namespace = lean.run_notebook(job, budget.next_cell)
+    elif job["kind"] == "notebook":
+        return run_notebook(job, budget, private, kernel)
+    else:
+        run, namespace = run_script(job, budget)
+        result = {"status": "completed", "message": "", **run, **extract.collect(namespace, job)}
+    return result, functools.partial(extract.secret_outcomes, namespace, seconds=seconds)
+
+
+def main(job_path: str, result_fd: int, kernel: Any = None, control: int = -1) -> int:
     started = time.monotonic()
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
@@ -196,31 +255,30 @@ def main(job_path: str, result_path: str, kernel: Any = None) -> int:
         os.environ["GRADER_SEED"] = str(job["seed"])
     if job.get("stage_from"):
         stage(job["stage_from"], job["workdir"])
-    budget = Budget(job)
-    answers_path = result_path + ".answers"
+    private = tempfile.mkdtemp(prefix="grader-driver-")  # what the kernel hands the driver
+    secret: SecretRunner | None = None
     try:
-        if job["kind"] == "notebook" and job.get("executor") == "lean":
-            result = lean.run_notebook(job, budget.next_cell)
-        elif job["kind"] == "notebook":
-            result = run_notebook(job, budget, answers_path, kernel)
-            if os.path.exists(answers_path) and not os.path.islink(answers_path):
-                with open(answers_path, encoding="utf-8") as fh:
-                    result.update(json.load(fh))
-        else:
-            run, namespace = run_script(job, budget)
-            result = {"status": "completed", "message": "", **run, **extract.collect(namespace, job)}
+        result, secret = _run(job, Budget(job), private, kernel)
     except UnicodeDecodeError as exc:
         result = {"status": "invalid_submission", "message": f"the file is not UTF-8 text: {exc}"}
     except SyntaxError as exc:
         result = {"status": "invalid_submission", "message": f"cannot compile: {exc}"}
     _name_removing_cells(result)
     result["duration_s"] = round(time.monotonic() - started, 3)
-    extract.write_new_json(result_path, result)
+    extract.write_frame(result_fd, result)
+    if job.get("secrets_follow"):
+        calls = json.loads(_read_line(control) or b"{}")
+        try:
+            outcomes = secret(calls) if secret else {"probes": {}}
+        except Exception:  # the kernel died or the preamble failed: the grader says "no outcome"
+            outcomes = {"probes": {}}
+        extract.write_frame(result_fd, outcomes)
     return 0
 
 
 if __name__ == "__main__":
-    code = main(sys.argv[1], sys.argv[2], wait_for_job(sys.argv[3] if len(sys.argv) > 3 else ""))
+    kernel, control = wait_for_job(sys.argv[3] if len(sys.argv) > 3 else "")
+    code = main(sys.argv[1], int(sys.argv[2]), kernel, control)
     sys.stdout.flush()
     sys.stderr.flush()
     # The result is written. Skip the interpreter's shutdown (zmq contexts, kernel-client threads,

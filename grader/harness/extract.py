@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import signal
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -38,7 +39,7 @@ preamble = _sibling("preamble")
 # Bound when this module loads: in a script run that is before any student code, so patching
 # json or os later cannot break writing the results. (In a notebook the kernel loads it after the
 # student's cells; the driver, which writes the final result, still has its own early copy.)
-_dumps, _open, _fdopen = json.dumps, os.open, os.fdopen
+_dumps, _open, _fdopen, _write = json.dumps, os.open, os.fdopen, os.write
 
 
 class ProbeTimeout(BaseException):
@@ -192,26 +193,49 @@ def _calls(namespace: dict[str, Any], probes: dict[str, Any], seconds: float) ->
 
 
 def collect(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    """Answers, visible probes, predictions and figures. What the calls print is dropped: the
+    run log a student reads comes from their cells only."""
     answers = {name: _encode_answer(namespace[name]) for name in job["answers"] if name in namespace}
-    seconds = job["probe_timeout_s"]
-    probes: dict[str, list[dict[str, Any]]] = {}
-    for name, calls in job["probes"].items():
-        fn = namespace.get(name)
-        if not callable(fn):
-            continue  # reported as a missing function by the grader
-        probes[name] = [_probe(fn, call, namespace, seconds) for call in calls]
-    predictions = {name: [_predict(namespace[name], x, job["model_timeout_s"]) for x in inputs]
-                   for name, inputs in (job.get("models") or {}).items() if name in namespace}
+    with _silenced():
+        probes = _calls(namespace, job["probes"], job["probe_timeout_s"])
+        predictions = {name: [_predict(namespace[name], x, job["model_timeout_s"]) for x in inputs]
+                       for name, inputs in (job.get("models") or {}).items() if name in namespace}
     figures = preamble.figures() if job.get("figures") else []
     return {"answers": answers, "probes": probes, "predictions": predictions, "figures": figures,
             "removed": preamble.PRESENCE.removed(namespace)}
 
 
+def secret_outcomes(namespace: dict[str, Any], calls: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """The hidden probes, called once the first frame (answers, log) has left the sandbox."""
+    with _silenced():
+        return {"probes": _calls(namespace, calls, seconds)}
+
+
+class _silenced:
+    """sys.stdout and sys.stderr into /dev/null for the duration (restored whatever happens)."""
+
+    def __enter__(self) -> None:
+        self.saved = sys.stdout, sys.stderr
+        self.sink = open(os.devnull, "w")
+        sys.stdout = sys.stderr = self.sink
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout, sys.stderr = self.saved
+        self.sink.close()
+
+
 def write_answers(namespace: dict[str, Any], job_path: str, out_path: str) -> None:
-    """Entry point used after the student's code: collect and write JSON to a new file."""
+    """Entry point used in a kernel after the student's code: collect and write JSON to a new file."""
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
     write_new_json(out_path, collect(namespace, job))
+
+
+def write_secret(namespace: dict[str, Any], calls_path: str, out_path: str, seconds: float) -> None:
+    """Entry point used in a kernel for the hidden probes (see :func:`secret_outcomes`)."""
+    with open(calls_path, encoding="utf-8") as fh:
+        calls = json.load(fh)
+    write_new_json(out_path, secret_outcomes(namespace, calls, seconds))
 
 
 def write_new_json(path: str, data: Any) -> None:
@@ -220,3 +244,23 @@ def write_new_json(path: str, data: Any) -> None:
     fd = _open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with _fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(payload)
+
+
+def write_frame(fd: int, data: Any) -> None:
+    """One frame on the result channel: the length in ASCII, a newline, the JSON."""
+    payload = _dumps(data, allow_nan=False).encode("utf-8")
+    view = memoryview(str(len(payload)).encode("ascii") + b"\n" + payload)
+    while view:
+        view = view[_write(fd, view):]
+
+
+def read_private_json(path: str, max_bytes: int) -> Any:
+    """A JSON file the kernel wrote for the driver: a regular file, size-capped, never a FIFO."""
+    fd = _open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with _fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{os.path.basename(path)} is not a regular file")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"{os.path.basename(path)} is larger than {max_bytes} bytes")
+    return json.loads(data)

@@ -79,10 +79,12 @@ def _run_cell(run_cell: Callable[[str], Any], index: int, code: str, limit: floa
     return cell_error(index, "error", type(exc).__name__, extract.describe(exc).split(": ", 1)[-1], tb)
 
 
-def run_notebook(job: dict[str, Any], next_cell: Callable[[], float]) -> dict[str, Any]:
+def run_notebook(job: dict[str, Any], next_cell: Callable[[], float]) -> tuple[
+        dict[str, Any], dict[str, Any]]:
+    """The result, and the namespace the cells filled (the hidden probes are called in it later)."""
     cells, problem = read_cells(job["source"], job["max_cells"])
     if problem:
-        return {"status": "invalid_submission", "message": problem}
+        return {"status": "invalid_submission", "message": problem}, {}
     os.chdir(job["workdir"])
     sys.argv, sys.path[0] = [job["source"]], job["workdir"]
     out, err = CappedText(job["max_output_chars"]), CappedText(job["max_output_chars"])
@@ -98,4 +100,4 @@ def run_notebook(job: dict[str, Any], next_cell: Callable[[], float]) -> dict[st
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     return {"status": "completed", "message": "", "n_cells": len(cells), "cell_errors": errors,
             "cell_indices": [index for index, _ in cells],
-            "stdout": out.text(), "stderr": err.text(), **answers}
+            "stdout": out.text(), "stderr": err.text(), **answers}, shell.user_ns

@@ -20,12 +20,14 @@ from pathlib import Path
 
 from grader.job import Job, RunResult
 from grader.runner import (
+    GRACE_S,
     HARNESS_DIR,
     ResourceLimits,
     Started,
+    drive,
+    driver_argv,
     harness_env,
     interpret,
-    read_result,
 )
 from grader.sandbox import seccomp
 from grader.sandbox.cgroup import Cgroup
@@ -37,9 +39,9 @@ from grader.sandbox.policy import (
     bwrap_argv,
     python_mounts,
 )
+from grader.sandbox.scratch import remove_tree
 from grader.spec import Limits
 
-_GRACE_S = 5.0
 _PASSWD = "root:x:0:0::/:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/sandbox/work:/usr/sbin/nologin\n"
 _GROUP = "root:x:0:\nnogroup:x:65534:\n"
 
@@ -103,8 +105,7 @@ class BwrapRunner:
                   Mount(source=str(scratch / "submission"), dest=f"{SANDBOX}/submission"),
                   Mount(source=str(scratch / "job"), dest=f"{SANDBOX}/job"),
                   Mount(source=str(scratch / "job" / "passwd"), dest="/etc/passwd"),
-                  Mount(source=str(scratch / "job" / "group"), dest="/etc/group"),
-                  Mount(source=str(scratch / "out"), dest=f"{SANDBOX}/out", writable=True)]
+                  Mount(source=str(scratch / "job" / "group"), dest="/etc/group")]
         return SandboxPolicy(mounts=mounts, env=sandbox_env(), tmpfs_mib=self.limits.tmpfs_mib,
                              drop_privileges=os.geteuid() == 0, seccomp_fd=seccomp_fd)
 
@@ -119,11 +120,9 @@ class _Sandbox:
 
     def __init__(self, runner: BwrapRunner, preload: str) -> None:
         self.runner, self.preload = runner, preload
-        self.scratch = tempfile.TemporaryDirectory(prefix="grader-sbx-")
-        root = Path(self.scratch.name)
-        for sub in ("job", "out", "submission"):
+        self.root = root = Path(tempfile.mkdtemp(prefix="grader-sbx-"))
+        for sub in ("job", "submission"):
             (root / sub).mkdir()
-        (root / "out").chmod(0o777)
         root.chmod(0o755)
         (root / "job" / "passwd").write_text(_PASSWD)
         (root / "job" / "group").write_text(_GROUP)
@@ -138,8 +137,7 @@ class _Sandbox:
             raise
 
     def _launch(self, root: Path) -> Started:
-        command = [sys.executable, "-E", "-s", f"{SANDBOX}/harness/driver.py",
-                   f"{SANDBOX}/job/job.json", f"{SANDBOX}/out/result.json", self.preload]
+        command = driver_argv(sys.executable, f"{SANDBOX}/harness", f"{SANDBOX}/job/job.json", self.preload)
         rlimits = ResourceLimits.from_limits(self.runner.limits)
         fd = seccomp.filter_fd() if self.runner.features.seccomp else None
         group, limits = self.group, self.runner.limits
@@ -152,7 +150,8 @@ class _Sandbox:
                 _fallback_limits(limits)
 
         try:
-            return Started(bwrap_argv(self.runner.policy(root, fd), command), cwd=str(root),
+            return Started(lambda result_fd: bwrap_argv(self.runner.policy(root, fd), command(result_fd)),
+                           cwd=str(root),
                            env={"PATH": "/usr/bin:/bin"}, preexec=preexec,
                            pass_fds=(fd,) if fd is not None else ())
         finally:
@@ -164,12 +163,10 @@ class _Sandbox:
 
     def run(self, job: Job) -> RunResult:
         assert self.started is not None
-        root = Path(self.scratch.name)
-        self._stage(job, root)
-        self.started.go()
-        exit = self.started.finish(job.total_timeout_s + _GRACE_S)
+        self._stage(job, self.root)
+        result, exit = drive(self.started, job, job.total_timeout_s + GRACE_S)
         killed = self.runner.memory_note(self.group)
-        result = interpret(read_result(root / "out" / "result.json"), exit, job, killed)
+        result = interpret(result, exit, job, killed)
         if killed and result.status == "kernel_died":
             result = result.model_copy(update={"message": f"{result.message} ({killed})"})
         return result
@@ -180,7 +177,7 @@ class _Sandbox:
                         copy_function=_link_or_copy)
         _readable_tree(root / "submission")
         rel = Path(job.source).relative_to(job.workdir)
-        inner = job.model_copy(update={"source": f"{WORKDIR}/{rel.as_posix()}", "workdir": WORKDIR,
+        inner = job.public().model_copy(update={"source": f"{WORKDIR}/{rel.as_posix()}", "workdir": WORKDIR,
                                        "stage_from": f"{SANDBOX}/submission"})
         (root / "job" / "job.json").write_text(inner.model_dump_json(), encoding="utf-8")
         for f in (root / "job").iterdir():
@@ -192,7 +189,7 @@ class _Sandbox:
         if self.group:
             self.group.remove()
             self.group = None
-        self.scratch.cleanup()
+        remove_tree(self.root)
 
 
 def _link_or_copy(src: str, dst: str) -> None:

@@ -93,8 +93,8 @@ ATTACKS = {
                     "    print(line)\n", "passed"),
     "os_exit": ("z = 3.0\nobserved = 'blocked'\nimport os\nos._exit(0)\n", "exit code 0"),
     "sys_exit_midway": ("z = 3.0\n# %%\nimport sys\nsys.exit(1)\n# %%\nobserved = 'blocked'\n", "passed"),
-    "result_symlink": ("import os\nos.symlink('/etc/passwd', '/sandbox/out/result.json')\n" + BLOCKED,
-                       "symlink|crashed"),
+    # results leave on a pipe: there is no folder where a result file, a symlink or a FIFO could go
+    "result_file": (attempt("import os\nos.symlink('/etc/passwd', '/sandbox/out/result.json')"), "passed"),
     "lying_eq": ("class Liar(float):\n    def __eq__(self, other):\n        return True\n"
                  "z = Liar(4.0)\nobserved = 'blocked'\n", "unsupported type"),
     "raising_array": ("class Bad:\n    def __array__(self, *a, **k):\n        raise RuntimeError('no')\n"
