@@ -133,7 +133,8 @@ def grade(
                 typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
             with BatchProgress(quiet) as progress:
                 result = grade_batch(spec, submissions, out, runner, backend=chosen,
-                                     force=force, on_report=progress.on_report, on_plan=progress.on_plan)
+                                     force=force, on_report=progress.on_report, on_plan=progress.on_plan,
+                                     on_warning=progress.on_warning)
         finally:
             runner.close()
         progress.console.print(summary_table(BatchSummary.of(result)))
@@ -143,9 +144,11 @@ def grade(
         with _errors():
             merged = apply_overrides(spec, out, overrides)
         typer.echo(f"Manual points from {overrides} merged into {len(merged)} reports.")
-    for warning in result.warnings:
+    for warning in result.environment:
         typer.secho(f"warning: {one_line(warning)}; calibrated ranges may not fit (rerun `grader calibrate`)",
                     fg="yellow", err=True)
+    for warning in result.warnings:
+        typer.secho(f"warning: {one_line(warning)}", fg="yellow", err=True)
     if result.resumed:
         typer.echo(f"{len(result.resumed)} up-to-date reports kept (same submission, same expected "
                    "answers); --force regrades them.")

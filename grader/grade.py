@@ -17,17 +17,20 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from grader import sanity
 from grader.backends import Backend
 from grader.backends.serial import SerialBackend
 from grader.calibration import environment_warnings
 from grader.datasets import graded_on, identity
-from grader.discover import Submission, discover
-from grader.lock import calibration_problems, require_fresh_lock
+from grader.discover import Submission, discover, discovery_warnings
+from grader.lock import SheetLock, calibration_problems, require_fresh_lock
 from grader.report import ScoreReport
 from grader.runner import Runner
+from grader.score import grader_error_report
 from grader.sheet import Sheet, SheetError
 from grader.writers import write_batch, write_student
 from grader.writers.atomic import PARTIAL
+from grader.writers.batch import Batch
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class BatchResult:
     graded: list[str]
     resumed: list[str]
     gradebook: Path
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # for the TA: also in summary.html
+    environment: list[str] = field(default_factory=list)  # this machine differs from the calibration's
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,13 @@ def _is_current(report: ScoreReport | None, sub: Submission, fingerprint: str, d
 def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
                 backend: Backend | None = None, force: bool = False,
                 on_report: Callable[[ScoreReport], None] | None = None,
-                on_plan: Callable[[int, int], None] | None = None) -> BatchResult:
-    """Grade what is missing or changed; ``on_plan(to_grade, kept)`` is called before starting."""
+                on_plan: Callable[[int, int], None] | None = None,
+                on_warning: Callable[[str], None] | None = None) -> BatchResult:
+    """Grade what is missing or changed; ``on_plan(to_grade, kept)`` is called before starting,
+    ``on_warning`` with each thing the TA should know before the results (a wrong sheet?).
+
+    Whatever a submission does, the batch goes on and the gradebook, lms.csv and the summary are
+    written (also when the backend itself fails: then its exception follows)."""
     lock, data = require_fresh_lock(sheet), identity(sheet)
     problems = calibration_problems(sheet, lock, data)
     problems += [f"submissions of {sheet.id} import {m}, which this environment lacks: install it"
@@ -95,14 +104,30 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
             if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, label)]
     if on_plan:
         on_plan(len(todo), len(subs) - len(todo))
-    graded = []
-    for report in (backend or SerialBackend()).run(sheet, lock, runner, todo):
-        write_student(report, out / report.student)
-        graded.append(report.student)
-        if on_report:
-            on_report(report)
-    reports = [r for s in subs if (r := previous_report(out / s.student))]
+    warnings = [*discovery_warnings(subs), *sanity.before_batch(sheet, submissions)]
+    for warning in warnings:
+        if on_warning:
+            on_warning(warning)
+    graded: list[str] = []
+    try:
+        for report in (backend or SerialBackend()).run(sheet, lock, runner, todo):
+            _write_student(sheet, lock, report, out)
+            graded.append(report.student)
+            if on_report:
+                on_report(report)
+    finally:
+        reports = [r for s in subs if (r := previous_report(out / s.student))]
+        warnings += [w for w in sanity.after_batch(sheet, reports) if w not in warnings]
+        gradebook = write_batch(Batch(sheet, reports, warnings), out)
     resumed = [s.student for s in subs if s.student not in graded]
-    return BatchResult(out=out, reports=reports, graded=graded, resumed=resumed,
-                       gradebook=write_batch(sheet, reports, out),
-                       warnings=environment_warnings(record) if record else [])
+    return BatchResult(out=out, reports=reports, graded=graded, resumed=resumed, gradebook=gradebook,
+                       warnings=warnings, environment=environment_warnings(record) if record else [])
+
+
+def _write_student(sheet: Sheet, lock: SheetLock, report: ScoreReport, out: Path) -> None:
+    """A report no writer can render (a grader bug) is replaced by one that says so."""
+    try:
+        write_student(report, out / report.student)
+    except Exception as exc:
+        write_student(grader_error_report(sheet, lock, report.student, exc, report.run.isolation),
+                      out / report.student)

@@ -18,6 +18,7 @@ from grader.grade import previous_report
 from grader.report import CheckResult, ScoreReport, TaskResult
 from grader.sheet import Sheet, SheetError
 from grader.writers import write_batch, write_student
+from grader.writers.batch import Batch
 from grader.writers.gradebook_csv import number
 
 _ROUNDING = 5e-4
@@ -123,5 +124,5 @@ def apply_overrides(sheet: Sheet, out: Path, path: Path) -> list[ScoreReport]:
     merged = [merge(r, overrides) for r in reports.values()]
     for report in merged:
         write_student(report, out / report.student)
-    write_batch(sheet, merged, out)
+    write_batch(Batch(sheet, merged), out)
     return merged

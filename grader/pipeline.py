@@ -5,7 +5,6 @@ A student's failure is a report, never an exception.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from grader import datasets
@@ -16,7 +15,8 @@ from grader.lock import SheetLock
 from grader.probes import encoded_calls
 from grader.report import ScoreReport
 from grader.runner import Runner
-from grader.score import failed_report, run_info, score
+from grader.sandbox.scratch import scratch_dir
+from grader.score import failed_report, grader_error_report, run_info, score
 from grader.sheet import Sheet
 from grader.spec import PlotCheck
 
@@ -43,10 +43,19 @@ def run_submission(sheet: Sheet, sub: Submission, runner: Runner, workdir: Path,
 
 
 def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
+    """One student's report, always: whatever goes wrong while preparing, running, reading or
+    scoring becomes this report (status ``grader_error``), never an exception that stops a batch."""
+    try:
+        return _grade(sheet, lock, sub, runner)
+    except Exception as exc:
+        return grader_error_report(sheet, lock, sub.student, exc, runner.isolation)
+
+
+def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
     sha = sub.sha256()
-    with tempfile.TemporaryDirectory(prefix=f"grader-{sheet.id}-") as tmp:
+    with scratch_dir(f"grader-{sheet.id}-") as tmp:
         try:
-            prepared, run = run_submission(sheet, sub, runner, Path(tmp))
+            prepared, run = run_submission(sheet, sub, runner, tmp)
         except SubmissionProblem as exc:
             return failed_report(sheet, lock, sub.student, str(exc), sha, runner.isolation)
         file = prepared.main.relative_to(prepared.workdir).as_posix()

@@ -53,6 +53,11 @@ class BatchProgress:
         if self.bar:
             self.task = self.bar.add_task("grading", total=to_grade, failures=0)
 
+    def on_warning(self, warning: str) -> None:
+        """Before the results: said even with --quiet (a wrong sheet costs the whole batch)."""
+        text = Text(f"warning: {one_line(warning)}", style="yellow")
+        (self.bar.console if self.bar else self.console).print(text, highlight=False)
+
     def on_report(self, report: ScoreReport) -> None:
         self.failures += not report.run.ran_to_end
         status = "" if report.run.ran_to_end else f"  [{report.run.status}]"

@@ -55,8 +55,13 @@ class CellErrorInfo(Frozen):
     traceback: str = ""
 
 
+RunInfoStatus = Literal["completed", "timeout", "crashed", "kernel_died", "invalid_submission",
+                        "harness_error", "malformed_result", "grader_error"]
+
+
 class RunInfo(Frozen):
-    status: str
+    status: RunInfoStatus = Field(description="how the run ended (grader_error: the grader failed, "
+                                              "not the submission: regrade once it is fixed)")
     message: str = ""
     file: str = ""
     n_cells: int = 0
@@ -65,6 +70,8 @@ class RunInfo(Frozen):
     stderr: str = ""
     duration_s: float = 0.0
     isolation: str = ""
+    grader_error: str = Field("", description="for the TA: what went wrong in the grader (never shown "
+                                              "in feedback); empty when nothing did")
 
     @property
     def ran_to_end(self) -> bool:

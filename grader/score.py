@@ -12,8 +12,12 @@ from grader.job import ProbeOutcome, RunResult
 from grader.lock import SheetLock
 from grader.report import CellErrorInfo, CheckResult, RunInfo, ScoreReport, TaskResult
 from grader.sheet import Sheet
+from grader.spec import Check
 
 _EXCERPT = 2000
+_TA_NOTE = 2000
+GRADER_FAILED = ("the grader failed on this submission (an internal error, not something in your work); "
+                 "your TA has been told and will grade it again")
 
 
 def _decode_answers(run: RunResult) -> tuple[dict[str, Any], list[str]]:
@@ -74,15 +78,25 @@ def run_context(sheet: Sheet, run: RunResult, lock: SheetLock | None) -> tuple[C
     return ctx, broken
 
 
+def _judge(check: Check, ctx: Context, broken: list[str], problems: list[str]) -> Outcome:
+    """One check's outcome; a check that raises is the grader's failure on that check alone."""
+    if check.answer in broken:
+        return Outcome("error", 0.0, f"`{check.answer}` could not be read back from the run")
+    try:
+        return run_check(check, ctx)
+    except Exception as exc:
+        problems.append(f"check of `{check.answer}` ({check.kind}): {type(exc).__name__}: {exc}"[:_TA_NOTE])
+        return Outcome("error", 0.0, f"`{check.answer}`: {GRADER_FAILED}")
+
+
 def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: RunInfo,
           sha256: str = "") -> ScoreReport:
     ctx, broken = run_context(sheet, run, lock)
-    tasks, total = [], 0.0
+    tasks, total, problems = [], 0.0, list[str]()
     for task in sheet.spec.tasks:
         results, earned = [], 0.0
         for check in task.checks:
-            outcome = (Outcome("error", 0.0, f"`{check.answer}` could not be read back from the run")
-                       if check.answer in broken else run_check(check, ctx))
+            outcome = _judge(check, ctx, broken, problems)
             points = task.check_points(check)
             earned += points * outcome.credit  # summed unrounded: 3 × 2/3 is 2, not 2.000001
             results.append(CheckResult(answer=check.answer, kind=check.kind, status=outcome.status,
@@ -93,11 +107,31 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
                                 score=round(earned, 6)))
         total += earned
     pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
+    if problems:
+        info = info.model_copy(update={"grader_error": "; ".join([info.grader_error, *problems]).strip("; ")})
     return ScoreReport(student=student, sheet=sheet.id, score=round(total, 6),
                        max_score=sheet.spec.max_score, pending_points=round(pending, 6), tasks=tasks,
                        run=info, data=graded_on(sheet),
                        submission_sha256=sha256, lock_sha256=lock.fingerprint,
                        grader_version=version("grader"))
+
+
+def grader_error_report(sheet: Sheet, lock: SheetLock, student: str, exc: BaseException,
+                        isolation: str = "") -> ScoreReport:
+    """The grader failed on this submission (a bug, a broken sheet): no check is run again, every
+    automatic point says so in neutral words, and the TA reads the exception in the report."""
+    tasks = [TaskResult(id=task.id, title=task.title, max_score=task.points, score=0.0, checks=[
+        CheckResult(answer=check.answer, kind=check.kind, max_score=round(task.check_points(check), 6),
+                    score=0.0, **({"status": "pending", "message": "Scored by your TA."}
+                                  if check.kind == "manual" else
+                                  {"status": "error", "message": f"`{check.answer}`: {GRADER_FAILED}"}))
+        for check in task.checks]) for task in sheet.spec.tasks]
+    info = RunInfo(status="grader_error", message=GRADER_FAILED, isolation=isolation,
+                   grader_error=f"{type(exc).__name__}: {exc}"[:_TA_NOTE])
+    pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
+    return ScoreReport(student=student, sheet=sheet.id, score=0.0, max_score=sheet.spec.max_score,
+                       pending_points=round(pending, 6), tasks=tasks, run=info,
+                       lock_sha256=lock.fingerprint, grader_version=version("grader"))
 
 
 def failed_report(sheet: Sheet, lock: SheetLock, student: str, reason: str, sha256: str = "",

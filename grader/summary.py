@@ -82,7 +82,8 @@ def _often_wrong(reports: Sequence[ScoreReport], top: int) -> list[OftenWrong]:
     return sorted(found, key=lambda w: (-w.wrong / w.of, w.task, w.answer))[:top]
 
 
-def summarize(sheet: Sheet, reports: Sequence[ScoreReport], top: int = 12) -> ClassSummary:
+def summarize(sheet: Sheet, reports: Sequence[ScoreReport], warnings: Sequence[str] = (),
+              top: int = 12) -> ClassSummary:
     from grader.writers.lms_csv import conflicts  # here: grader.writers imports this module
 
     ordered = sorted(reports, key=lambda r: r.student)
@@ -94,4 +95,4 @@ def summarize(sheet: Sheet, reports: Sequence[ScoreReport], top: int = 12) -> Cl
         tasks=tasks, often_wrong=_often_wrong(ordered, top),
         not_run=[NotRun(student=r.student, status=r.run.status, message=r.run.message)
                  for r in ordered if not r.run.ran_to_end],
-        pending_manual=sum(r.pending_points > 0 for r in ordered), warnings=conflicts(ordered))
+        pending_manual=sum(r.pending_points > 0 for r in ordered), warnings=[*warnings, *conflicts(ordered)])

@@ -13,6 +13,7 @@ from grader.overrides import apply_overrides, review_template
 from grader.report import ScoreReport
 from grader.sheet import SheetError, load_sheet
 from grader.writers import write_batch, write_student
+from grader.writers.batch import Batch
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -25,7 +26,7 @@ def graded(tmp_path):
     reports = [ScoreReport.model_validate_json(p.read_text()) for p in files]
     for report in reports:
         write_student(report, tmp_path / report.student)
-    write_batch(sheet, reports, tmp_path)
+    write_batch(Batch(sheet, reports), tmp_path)
     return sheet, tmp_path
 
 

@@ -142,8 +142,8 @@ def decode(obj: Any) -> Any:
     """Decode wire JSON back into Python and numpy values; raises WireError when malformed."""
     try:
         return _decode(obj, 0)
-    except (TypeError, ValueError) as exc:  # includes WireError
-        raise WireError(str(exc)) from None
+    except (TypeError, ValueError, ArithmeticError, RecursionError) as exc:  # WireError included;
+        raise WireError(str(exc)[:300]) from None  # an int64 array holding 10**30 is an OverflowError
 
 
 def _decode(obj: Any, depth: int) -> Any:

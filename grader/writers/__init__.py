@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.report import ScoreReport
-from grader.sheet import Sheet
 from grader.writers import (
     feedback_html,
     feedback_md,
@@ -17,9 +16,10 @@ from grader.writers import (
     summary,
 )
 from grader.writers.atomic import write_text
+from grader.writers.batch import Batch
 
 StudentWriter = Callable[[ScoreReport], str]
-BatchWriter = Callable[[Sheet, Sequence[ScoreReport]], str]
+BatchWriter = Callable[[Batch], str]
 
 # report.json goes last: its presence marks a finished student when a batch resumes.
 STUDENT_WRITERS: dict[str, StudentWriter] = {
@@ -42,7 +42,7 @@ def write_student(report: ScoreReport, folder: Path) -> None:
         write_text(folder / name, render(report))
 
 
-def write_batch(sheet: Sheet, reports: Sequence[ScoreReport], out: Path) -> Path:
+def write_batch(batch: Batch, out: Path) -> Path:
     for name, render in BATCH_WRITERS.items():
-        write_text(out / name, render(sheet, reports))
+        write_text(out / name, render(batch))
     return out / "gradebook.csv"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 
-from grader.report import ScoreReport
-from grader.sheet import Sheet
 from grader.textsafe import csv_cell
+from grader.writers.batch import Batch
 
 
-def render(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
+def render(batch: Batch) -> str:
+    sheet, reports = batch.sheet, batch.reports
     task_ids = [t.id for t in sheet.spec.tasks]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

@@ -20,8 +20,8 @@ import re
 from collections.abc import Sequence
 
 from grader.report import ScoreReport
-from grader.sheet import Sheet
 from grader.textsafe import csv_cell
+from grader.writers.batch import Batch
 from grader.writers.gradebook_csv import number
 
 _ID = re.compile(r"^[A-Za-z]{0,3}\d{3,}$")  # matriculation numbers such as 1152231 or stu225473
@@ -66,7 +66,8 @@ def conflicts(reports: Sequence[ScoreReport]) -> list[str]:
     return found
 
 
-def render(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
+def render(batch: Batch) -> str:
+    reports = batch.reports
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["Student ID", "Name", "Score", "Max score", "Submission"])

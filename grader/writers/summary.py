@@ -5,18 +5,15 @@ The HTML carries its charts as inline SVG, so it is one file with no external as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from grader.report import ScoreReport
-from grader.sheet import Sheet
 from grader.summary import ClassSummary, summarize
 from grader.writers import charts
+from grader.writers.batch import Batch
 from grader.writers.feedback_md import pts
 from grader.writers.templates import template
 
 
-def render_json(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
-    return summarize(sheet, reports).model_dump_json(indent=2) + "\n"
+def render_json(batch: Batch) -> str:
+    return summarize(batch.sheet, batch.reports, batch.warnings).model_dump_json(indent=2) + "\n"
 
 
 def _charts(summary: ClassSummary) -> tuple[str, str]:
@@ -29,7 +26,7 @@ def _charts(summary: ClassSummary) -> tuple[str, str]:
     return total, per_task
 
 
-def render_html(sheet: Sheet, reports: Sequence[ScoreReport]) -> str:
-    summary = summarize(sheet, reports)
+def render_html(batch: Batch) -> str:
+    summary = summarize(batch.sheet, batch.reports, batch.warnings)
     total_svg, tasks_svg = _charts(summary)
     return template("summary.html.j2").render(s=summary, pts=pts, total_svg=total_svg, tasks_svg=tasks_svg)

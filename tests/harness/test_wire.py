@@ -67,3 +67,15 @@ def test_limits_on_size_and_depth():
 def test_malformed_wire_json_is_a_wire_error(bad):
     with pytest.raises(wire.WireError):
         wire.decode(bad)
+
+
+@pytest.mark.parametrize("forged", [
+    {"$array": {"dtype": "int64", "shape": [1], "data": [10**30]}},  # OverflowError in numpy
+    {"$array": {"dtype": "uint8", "shape": [1], "data": [-1]}},
+    {"$complex": [1, 2, 3]},
+    {"$array": {"dtype": "float64", "shape": [2], "data": "ab"}},
+    {"$dict": [[[1], 2]]},
+])
+def test_forged_values_are_wire_errors_never_other_exceptions(forged):
+    with pytest.raises(wire.WireError):
+        wire.decode(forged)

@@ -14,6 +14,7 @@ from grader.report import ScoreReport
 from grader.sheet import load_sheet
 from grader.summary import summarize
 from grader.writers import gradescope, lms_csv, summary
+from grader.writers.batch import Batch
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
@@ -44,7 +45,7 @@ def test_team_names_credit_each_member(name, expected):
 
 def test_lms_csv_has_one_row_per_person():
     team = reports("inf264-ex4")[0].model_copy(update={"student": "Ann_stu225473_Bo_1151705"})
-    rows = list(csv.DictReader(lms_csv.render(load_sheet("inf264-ex4"), [team]).splitlines()))
+    rows = list(csv.DictReader(lms_csv.render(Batch(load_sheet("inf264-ex4"), [team])).splitlines()))
     assert [(r["Student ID"], r["Name"]) for r in rows] == [("1151705", "Bo"), ("stu225473", "Ann")]
     assert {r["Score"] for r in rows} == {lms_csv.number(team.score)}
 
@@ -56,7 +57,7 @@ def test_summary_finds_what_the_class_got_wrong():
     worst = {(w.answer, w.kind): w for w in s.often_wrong}
     assert worst[("dL_dw", "value")].wrong >= 1
     assert any(n.student == "dave_syntax_error" for n in s.not_run) or s.not_run == []
-    html = summary.render_html(sheet, reports("waterloo-a2-1"))
+    html = summary.render_html(Batch(sheet, reports("waterloo-a2-1")))
     assert html.count("<svg ") == 2 and "<script" not in html
 
 
@@ -94,11 +95,11 @@ def test_lms_and_gradebook_cells_are_never_formulas():
     base = reports("inf264-ex4")[0]
     names = ["=1+1", "@SUM(2+2)", "-2+3", "+1"]
     hostile = [base.model_copy(update={"student": n}) for n in names]
-    rows = list(csv.DictReader(lms_csv.render(load_sheet("inf264-ex4"), hostile).splitlines()))
+    rows = list(csv.DictReader(lms_csv.render(Batch(load_sheet("inf264-ex4"), hostile)).splitlines()))
     assert sorted(r["Student ID"] for r in rows) == sorted(["'=1+1", "'@SUM(2+2)", "'-2+3", "+1"])
     assert sorted(r["Submission"] for r in rows) == sorted(["'=1+1", "'@SUM(2+2)", "'-2+3", "+1"])
     negative = base.model_copy(update={"student": "x", "score": -1.5})
-    (row,) = csv.DictReader(lms_csv.render(load_sheet("inf264-ex4"), [negative]).splitlines())
+    (row,) = csv.DictReader(lms_csv.render(Batch(load_sheet("inf264-ex4"), [negative])).splitlines())
     assert row["Score"] == "-1.5"
 
 
@@ -110,14 +111,16 @@ def test_an_id_is_credited_once_and_conflicts_are_flagged():
     sheet = load_sheet("inf264-ex4")
     team = scored("Alice_7654321_Bob_2222222", 6.0)
     mallory = scored("Mallory_1111111_Alice_7654321", 2.0)
-    rows = {r["Student ID"]: r for r in csv.DictReader(lms_csv.render(sheet, [mallory, team]).splitlines())}
+    rows = {r["Student ID"]: r
+            for r in csv.DictReader(lms_csv.render(Batch(sheet, [mallory, team])).splitlines())}
     assert sorted(rows) == ["1111111", "2222222", "7654321"]  # one row for Alice
     assert rows["7654321"]["Score"] == "6" and rows["7654321"]["Submission"] == team.student
     (warning,) = lms_csv.conflicts([mallory, team])
     assert "7654321" in warning and mallory.student in warning and team.student in warning
 
     alone = scored("7654321", 1.0)  # her own submission wins, even over a higher team score
-    rows = {r["Student ID"]: r for r in csv.DictReader(lms_csv.render(sheet, [team, alone]).splitlines())}
+    rows = {r["Student ID"]: r
+            for r in csv.DictReader(lms_csv.render(Batch(sheet, [team, alone])).splitlines())}
     assert rows["7654321"]["Score"] == "1" and rows["7654321"]["Submission"] == "7654321"
     assert "its own submission" in lms_csv.conflicts([team, alone])[0]
     assert lms_csv.conflicts([team, scored("Carl_3333333", 1.0)]) == []
@@ -127,7 +130,7 @@ def test_summary_warns_about_conflicts_in_html_and_json():
     sheet = load_sheet("inf264-ex4")
     claims = [scored("Alice_7654321_Bob_2222222", 6.0), scored("M<b>x_1111111_Alice_7654321", 2.0)]
     assert summarize(sheet, claims).warnings == lms_csv.conflicts(claims) != []
-    assert "7654321" in json.loads(summary.render_json(sheet, claims))["warnings"][0]
-    html = summary.render_html(sheet, claims)
+    assert "7654321" in json.loads(summary.render_json(Batch(sheet, claims)))["warnings"][0]
+    html = summary.render_html(Batch(sheet, claims))
     assert "<h2>Warnings</h2>" in html and "M&lt;b&gt;x_1111111" in html and "<b>" not in html
-    assert "Warnings" not in summary.render_html(sheet, reports("inf264-ex4"))
+    assert "Warnings" not in summary.render_html(Batch(sheet, reports("inf264-ex4")))

@@ -5,6 +5,7 @@ from markdown_it import MarkdownIt
 from grader.report import CellErrorInfo, CheckDetails, CheckResult, RunInfo, ScoreReport, TaskResult
 from grader.sheet import load_sheet
 from grader.writers import feedback_md, gradebook_csv
+from grader.writers.batch import Batch
 
 HOSTILE = ("```\n</x>``` <script>alert(1)</script> <img src=x onerror=alert(1)> "
            "[link](javascript:alert(1))\n# heading\n\n- item\n| a | b |\n|---|---|\n`~~~~")
@@ -49,7 +50,7 @@ def test_student_text_never_becomes_markdown_structure_or_html():
 
 
 def test_gradebook_has_a_column_per_task_and_totals():
-    text = gradebook_csv.render(load_sheet("inf264-ex4"), [report("ben"), report("anna")])
+    text = gradebook_csv.render(Batch(load_sheet("inf264-ex4"), [report("ben"), report("anna")]))
     header, first, _ = text.splitlines()
     assert header == "student,1.1,1.2,1.3,1.4,2.forward,2.backward,total,max_total,pending_manual,run_status"
     assert first.startswith("anna,0,0,")
@@ -57,7 +58,7 @@ def test_gradebook_has_a_column_per_task_and_totals():
 
 def test_gradebook_cells_are_never_formulas():
     names = ["=1+1", "@SUM(2+2)", "+1+1", "-1+1", "\tx"]
-    text = gradebook_csv.render(load_sheet("inf264-ex4"), [report(n) for n in names])
+    text = gradebook_csv.render(Batch(load_sheet("inf264-ex4"), [report(n) for n in names]))
     students = [row["student"] for row in csv.DictReader(text.splitlines())]
     assert sorted(students) == sorted("'" + n for n in names)
 
