@@ -3,18 +3,24 @@
 Values are what :func:`grader.harness.wire.decode` returns: Python scalars, strings, numpy
 arrays, lists, tuples, dicts, and the :class:`Unsupported`/:class:`CallableRef` markers. Numbers
 follow :class:`grader.spec.Tolerance`. Nothing here calls a method the student's code defined:
-by the time a value reaches this module it is plain data.
+by the time a value reaches this module it is plain data. Under the ``lenient`` shape rule (the
+default) a one-element array and a number are the same answer, and the passing Verdict names
+that convention in ``accepted``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from grader.harness.wire import CallableRef, Unsupported
-from grader.spec import Tolerance
+from grader.spec import ShapeRule, Tolerance
+
+ONE_ELEMENT_FOR_NUMBER = "a one-element array for a number"
+NUMBER_FOR_ONE_ELEMENT = "a number for a one-element array"
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class Verdict:
     worst_index: tuple[int, ...] | None = None
     hint: str = ""
     worst: tuple[tuple[tuple[int, ...], str, str], ...] = ()  # (index, got, expected), worst first
+    accepted: tuple[str, ...] = ()  # conventions the comparison allowed on the way to a pass
 
     def sentence(self) -> str:
         """The message with its hint, ending in exactly one punctuation mark."""
@@ -34,6 +41,11 @@ class Verdict:
 
 
 PASS = Verdict(ok=True)
+
+
+def matched(*conventions: str | None, accepted: Iterable[str] = ()) -> str | None:
+    """The accepted conventions that matched, as feedback names them (None: the plain answer)."""
+    return "; ".join(dict.fromkeys(c for c in (*conventions, *accepted) if c)) or None
 
 
 def fmt(value: Any) -> str:
@@ -89,18 +101,19 @@ def describe_kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def compare(got: Any, expected: Any, tol: Tolerance, path: str = "") -> Verdict:
-    """PASS, or a Verdict whose message names where and how ``got`` differs from ``expected``."""
+def compare(got: Any, expected: Any, tol: Tolerance, path: str = "",
+            shape: ShapeRule = "lenient") -> Verdict:
+    """A passing Verdict, or one whose message names where and how ``got`` differs from ``expected``."""
     if isinstance(expected, bool):
         return _compare_exact(got, expected, path, bool)
     if is_numeric(expected):
-        return _compare_numeric(got, expected, tol, path)
+        return _compare_numeric(got, expected, tol, path, shape)
     if isinstance(expected, str) or expected is None:
         return _compare_exact(got, expected, path, type(expected))
     if isinstance(expected, dict):
-        return _compare_dict(got, expected, tol, path)
+        return _compare_dict(got, expected, tol, path, shape)
     if isinstance(expected, list | tuple):
-        return _compare_sequence(got, expected, tol, path)
+        return _compare_sequence(got, expected, tol, path, shape)
     raise TypeError(f"cannot compare with an expected value of type {type(expected).__name__}")
 
 
@@ -117,22 +130,31 @@ def _compare_exact(got: Any, expected: Any, path: str, kind: type) -> Verdict:
     return Verdict(False, msg, fmt(got), fmt(expected))
 
 
+def _compare_all(pairs: Iterable[tuple[Any, Any, str]], tol: Tolerance, shape: ShapeRule) -> Verdict:
+    """The first failing (got, expected, path) pair's Verdict, or a pass naming what it accepted."""
+    accepted: list[str] = []
+    for got, expected, path in pairs:
+        verdict = compare(got, expected, tol, path, shape)
+        if not verdict.ok:
+            return verdict
+        accepted.extend(verdict.accepted)
+    return Verdict(True, accepted=tuple(dict.fromkeys(accepted))) if accepted else PASS
+
+
 def _compare_sequence(got: Any, expected: list[Any] | tuple[Any, ...], tol: Tolerance,
-                      path: str) -> Verdict:
+                      path: str, shape: ShapeRule) -> Verdict:
     if not isinstance(got, list | tuple):
         return Verdict(False, f"{_at(path)}got {describe_kind(got)}, expected a sequence of "
                        f"{len(expected)} items", fmt(got), fmt(expected))
     if len(got) != len(expected):
         return Verdict(False, f"{_at(path)}got {len(got)} items, expected {len(expected)}",
                        fmt(got), fmt(expected))
-    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
-        verdict = compare(g, e, tol, f"{path}[{i}]")
-        if not verdict.ok:
-            return verdict
-    return PASS
+    return _compare_all(((g, e, f"{path}[{i}]") for i, (g, e) in enumerate(zip(got, expected, strict=True))),
+                        tol, shape)
 
 
-def _compare_dict(got: Any, expected: dict[Any, Any], tol: Tolerance, path: str) -> Verdict:
+def _compare_dict(got: Any, expected: dict[Any, Any], tol: Tolerance, path: str,
+                  shape: ShapeRule) -> Verdict:
     if not isinstance(got, dict):
         return Verdict(False, f"{_at(path)}got {describe_kind(got)}, expected a dict with keys "
                        f"{sorted(map(str, expected))}", fmt(got), fmt(expected))
@@ -140,15 +162,20 @@ def _compare_dict(got: Any, expected: dict[Any, Any], tol: Tolerance, path: str)
     missing = [k for k in expected if k not in got and str(k) not in by_text]
     if missing:
         return Verdict(False, f"{_at(path)}missing keys {missing}", fmt(got), fmt(expected))
-    for key, exp in expected.items():
-        value = got[key] if key in got else by_text[str(key)]
-        verdict = compare(value, exp, tol, f"{path}[{key!r}]")
-        if not verdict.ok:
-            return verdict
-    return PASS
+    return _compare_all(((got[key] if key in got else by_text[str(key)], exp, f"{path}[{key!r}]")
+                         for key, exp in expected.items()), tol, shape)
 
 
-def _compare_numeric(got: Any, expected: Any, tol: Tolerance, path: str) -> Verdict:
+def _one_element_rule(got: np.ndarray, exp: np.ndarray, shape: ShapeRule) -> str:
+    """The convention that lets ``got`` stand for ``expected`` despite its shape, or ''."""
+    if shape == "exact" or got.shape == exp.shape or (got.size, exp.size) != (1, 1):
+        return ""
+    if exp.ndim == 0:
+        return ONE_ELEMENT_FOR_NUMBER
+    return NUMBER_FOR_ONE_ELEMENT if got.ndim == 0 else ""  # (1,) vs (1, 1): still a shape slip
+
+
+def _compare_numeric(got: Any, expected: Any, tol: Tolerance, path: str, shape: ShapeRule) -> Verdict:
     exp = np.asarray(expected, dtype=float)
     if not is_numeric(got):
         what = (f"a ragged or non-numeric {type(got).__name__}" if isinstance(got, list | tuple)
@@ -157,12 +184,15 @@ def _compare_numeric(got: Any, expected: Any, tol: Tolerance, path: str) -> Verd
         return Verdict(False, f"{_at(path)}got {what} ({fmt(got)}), expected {wanted}",
                        fmt(got), fmt(expected))
     arr = np.asarray(got, dtype=float)
-    if arr.shape != exp.shape:
+    rule = _one_element_rule(arr, exp, shape)
+    if rule:  # compared as the numbers they are; a mismatch then shows numbers, not shapes
+        arr, exp = arr.reshape(()), exp.reshape(())
+    elif arr.shape != exp.shape:
         return Verdict(False, f"{_at(path)}got shape {arr.shape}, expected shape {exp.shape}",
                        fmt(got), fmt(expected), hint=shape_hint(arr, exp, tol))
     close = np.isclose(arr, exp, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
     if close.all():
-        return PASS
+        return Verdict(True, accepted=(rule,)) if rule else PASS
     return _numeric_mismatch(arr, exp, close, tol, path)
 
 
@@ -222,5 +252,7 @@ def shape_hint(got: np.ndarray, exp: np.ndarray, tol: Tolerance) -> str:
     if exp.ndim == 2 and got.shape == exp.T.shape and _close(got, exp.T, tol):
         return "it is the transpose of the expected array (W vs Wᵀ?)"
     if got.size == exp.size and _close(got.reshape(exp.shape), exp, tol):
+        if exp.ndim == 0:
+            return "the number is right; reshape to () (a plain number, e.g. `x.item()`)"
         return f"the numbers are right; reshape to {exp.shape} (e.g. a column where a row was expected)"
     return ""

@@ -12,6 +12,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# lenient by default: students write np.array([3.0]) and Keras predicts [[6.0]] for one input,
+# and a TA gives the point; exact is for the answers whose shape is the point
+ShapeRule = Literal["lenient", "exact"]
+SHAPE_HELP = ("lenient: a one-element array counts as the number it holds, and a number as a "
+              "one-element array; exact: neither. Other shapes must always match")
 
 
 class Frozen(BaseModel):
@@ -24,7 +29,8 @@ class Tolerance(Frozen):
     ``|got - expected| <= atol + rtol * |expected|``. The rule is not symmetric: the relative
     part scales with the expected value. NaN matches only a NaN expected at the same place;
     ``inf`` matches only an ``inf`` of the same sign. Shapes must be equal, except that a list
-    is an array and a 0-d array is a scalar.
+    is an array, a 0-d array is a scalar and (unless ``shape: exact``) a one-element array is
+    the number it holds.
     """
 
     rtol: float = Field(1e-4, ge=0, le=1)
@@ -68,6 +74,7 @@ class ValueCheck(_Check):
                             description="named in feedback when there are alternatives")
     alternatives: list[Alternative] = Field(default_factory=list)
     follow_through: FollowThrough | None = None
+    shape: ShapeRule | None = Field(None, description=SHAPE_HELP + ". Default: the sheet's")
 
 
 class Probe(Frozen):
@@ -107,6 +114,8 @@ class FunctionCheck(_Check):
     convention: str = Field("the reference solution's convention",
                             description="named in feedback when there are alternatives")
     alternatives: list[FunctionAlternative] = Field(default_factory=list)
+    shape: ShapeRule | None = Field(None, description=SHAPE_HELP + " (in probe outputs). "
+                                                                   "Default: the sheet's")
 
     @model_validator(mode="after")
     def _has_probes(self) -> FunctionCheck:
@@ -295,6 +304,7 @@ class SheetSpec(Frozen):
     source: str = Field("", description="the document the sheet comes from")
     reference: str = Field("", description="reference folder, relative to the sheet folder")
     tolerance: Tolerance = Tolerance()
+    shape: ShapeRule = Field("lenient", description=SHAPE_HELP + ". The default of value and function checks")
     submission: SubmissionRule = SubmissionRule()
     data: list[str] = Field(default_factory=list, description="files in the sheet's data/ folder")
     datasets: list[Literal["mnist"]] = Field(

@@ -104,3 +104,52 @@ def test_fmt_is_one_line_and_numpy2_proof():
 def test_sentence_ends_with_one_punctuation_mark():
     assert compare(1.0, 2.0, TOL).sentence().endswith("extra ½?")
     assert compare(7.0, 2.0, TOL).sentence().endswith(").")
+
+
+@pytest.mark.parametrize("got", [np.array([3.0]), [[3.0]], np.array([[[3.0]]]), (3.0,)])
+def test_a_one_element_array_is_the_number_it_holds(got):
+    verdict = compare(got, 3.0, TOL)
+    assert verdict.ok and verdict.accepted == ("a one-element array for a number",)
+
+
+def test_a_number_is_a_one_element_array_and_plain_passes_name_nothing():
+    verdict = compare(6.0, np.array([6.0]), TOL)
+    assert verdict.ok and verdict.accepted == ("a number for a one-element array",)
+    assert compare(3.0, 3.0, TOL).accepted == () and compare([1.0, 2.0], [1.0, 2.0], TOL).accepted == ()
+
+
+def test_a_wrong_one_element_array_shows_the_numbers_not_the_shapes():
+    verdict = compare(np.array([2.5]), 3.0, TOL)
+    assert not verdict.ok and "shape" not in verdict.message
+    assert verdict.message.startswith("got 2.5, expected 3 (|difference| 0.5 > tolerance")
+    assert (verdict.got, verdict.expected, verdict.worst_index) == ("2.5", "3", None)
+    assert "half" not in verdict.hint and compare([[-3.0]], 3.0, TOL).hint == "the sign is flipped"
+
+
+def test_other_shape_mismatches_still_fail_with_their_hints():
+    verdict = compare(np.array([3.0, 1.0]), 3.0, TOL)
+    assert not verdict.ok and "got shape (2,), expected shape ()" in verdict.message
+    one_by_one = compare([3.0], [[3.0]], TOL)  # neither is a number: a shape slip as before
+    assert not one_by_one.ok and "reshape to (1, 1)" in one_by_one.hint
+    # shapes as answers (inf264's W1_shape = (3, 2)) are two numbers, untouched by the rule
+    assert compare([3, 2], (3, 2), TOL).ok and not compare((3,), (3, 2), TOL).ok
+    assert not compare(3, (3, 2), TOL).ok
+
+
+def test_shape_exact_refuses_a_one_element_array_with_the_reshape_hint():
+    verdict = compare([3.0], 3.0, TOL, shape="exact")
+    assert not verdict.ok and "got shape (1,), expected shape ()" in verdict.message
+    assert "the number is right; reshape to ()" in verdict.hint
+    assert not compare(3.0, np.array([3.0]), TOL, shape="exact").ok
+    assert compare(np.array(3.0), 3.0, TOL, shape="exact").ok  # 0-d is still a number
+
+
+def test_nested_outputs_collect_what_they_accepted_once():
+    expected = {"z": 3.0, "y_hat": 6.0, "W": [[1.0, 2.0]]}
+    got = {"z": np.array([3.0]), "y_hat": [[6.0]], "W": [[1.0, 2.0]]}
+    verdict = compare(got, expected, TOL)
+    assert verdict.ok and verdict.accepted == ("a one-element array for a number",)
+    assert compare((np.array([1.0]), 2.0), (1.0, np.array([2.0])), TOL).accepted == (
+        "a one-element array for a number", "a number for a one-element array")
+    wrong = compare({"z": np.array([3.0]), "y_hat": [[5.0]], "W": [[1.0, 2.0]]}, expected, TOL)
+    assert not wrong.ok and wrong.message.startswith("['y_hat']: got 5, expected 6")

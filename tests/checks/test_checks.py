@@ -123,3 +123,102 @@ def test_a_missing_answer_that_a_cell_removed_names_that_cell():
     outcome = run_check(check_of(sheet, "h"), dataclasses.replace(ctx, removed={"h": 4}))
     assert outcome.status == "error" and "cell 5 removed it" in outcome.message
     assert "Cell 2 raised" not in outcome.message  # the run's errors are not why it is missing
+
+
+ONE_ELEMENT = "a one-element array for a number"
+
+
+def test_one_element_arrays_earn_the_point_and_say_so():
+    sheet, ctx = context("inf264-ex4", {"dL_dw2": np.array([3.0]), "y_hat": [[6.0]], "z": np.array([3.5])})
+    for name in ("dL_dw2", "y_hat"):
+        outcome = run_check(check_of(sheet, name), ctx)
+        assert outcome.status == "passed" and outcome.details.matched == ONE_ELEMENT
+        assert f"(accepted convention: {ONE_ELEMENT})" in outcome.message
+    wrong = run_check(check_of(sheet, "z"), ctx)
+    assert wrong.status == "failed" and "`z`: got 3.5, expected 3 (" in wrong.message
+
+
+def test_shape_exact_on_the_check_or_the_sheet_refuses_them():
+    import dataclasses
+
+    sheet, ctx = context("inf264-ex4", {"dL_dw2": np.array([3.0])})
+    exact = check_of(sheet, "dL_dw2").model_copy(update={"shape": "exact"})
+    outcome = run_check(exact, ctx)
+    assert outcome.status == "failed" and "reshape to ()" in outcome.details.hint
+    strict = dataclasses.replace(ctx, sheet=dataclasses.replace(
+        sheet, spec=sheet.spec.model_copy(update={"shape": "exact"})))
+    assert run_check(check_of(sheet, "dL_dw2"), strict).status == "failed"
+    lenient = exact.model_copy(update={"shape": "lenient"})  # the check overrides the sheet
+    assert run_check(lenient, strict).status == "passed"
+
+
+def test_an_alternative_and_a_one_element_array_are_both_named():
+    import dataclasses
+
+    sheet, ctx = context("kiel-lab4", {})
+    spec = check_of(sheet, "b2_new")
+    half_sse = ctx.derive(spec.alternatives[0].derive, ctx.expected)  # a float, like the reference's
+    outcome = run_check(spec, dataclasses.replace(ctx, answers={"b2_new": np.array([half_sse])}))
+    assert outcome.status == "passed"
+    assert outcome.details.matched == f"½·SSE (gradient halved); {ONE_ELEMENT}"
+
+
+def test_function_outputs_holding_one_element_arrays_pass_with_the_note():
+    sheet = load_sheet("inf264-ex4")
+    expected = load_lock(sheet).decoded()[1]["forward_backward"]
+    results = [ProbeResult(value={k: np.array([v]) for k, v in e.items()}) for e in expected]
+    _, ctx = context("inf264-ex4", {}, {"forward_backward": results})
+    spec = check_of(sheet, "forward_backward")
+    outcome = run_check(spec, ctx)
+    assert outcome.status == "passed" and outcome.details.matched == ONE_ELEMENT
+    assert ONE_ELEMENT in outcome.message
+    refused = run_check(spec.model_copy(update={"shape": "exact"}), ctx)
+    assert refused.status == "failed" and refused.details.probes_passed == 0
+    assert "forward_backward(1, 5, 3, 2, 0.1)" in refused.message and "reshape to ()" in refused.message
+
+
+TF_STYLE = '''# %%
+import numpy as np
+H1_size, H2_size = 3, 2
+W1_shape, W2_shape, W3_shape = (3, 2), (2, 3), (1, 2)
+model_is_linear = True
+baseline_accuracy = 0.5
+best_feature = "X1X2"
+# %%
+x, y, w1, w2, lr = 1.0, 5.0, 3.0, 2.0, 0.1
+z = np.array([w1 * x])
+h = np.maximum(z, 0.0)
+dL_dw1 = float((w2 * h[0] - y) * w2 * x)
+dL_dw2 = np.array([3.0])
+w1_new, w2_new = w1 - lr * dL_dw1, w2 - lr * dL_dw2
+y_hat = [[6.0]]  # what model.predict returns for one input
+# %%
+def forward_backward(x, y, w1, w2, lr):
+    z = np.array([w1 * x])
+    h = np.maximum(z, 0.0)
+    g = w2 * h - y
+    d1, d2 = g * w2 * (z > 0) * x, g * h
+    return dict(z=z, h=h, y_hat=(w2 * h).reshape(1, 1), dL_dw1=d1, dL_dw2=d2,
+                w1_new=w1 - lr * d1, w2_new=w2 - lr * d2)
+'''
+
+
+@pytest.mark.runs_code
+def test_a_tensorflow_style_script_earns_every_point_and_is_told_why(tmp_path):
+    from grader.grade import grade_batch
+    from grader.runner import ProcessRunner
+
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "tina.py").write_text(TF_STYLE)
+    result = grade_batch(load_sheet("inf264-ex4"), tmp_path / "subs", tmp_path / "out", ProcessRunner())
+    report = result.reports[0]
+    checks = {c.answer: c for t in report.tasks for c in t.checks if c.kind != "manual"}
+    assert all(c.status == "passed" for c in checks.values()), [c.message for c in checks.values()]
+    for name in ("z", "h", "y_hat", "dL_dw2", "w2_new", "forward_backward"):
+        assert checks[name].details.matched == ONE_ELEMENT, name
+    assert checks["dL_dw1"].details.matched is None and checks["W1_shape"].details.matched
+    assert checks["y_hat"].message == f"`y_hat` = [[6]] is correct (accepted convention: {ONE_ELEMENT})."
+    assert checks["dL_dw2"].message == f"`dL_dw2` = [3.] is correct (accepted convention: {ONE_ELEMENT})."
+    feedback = (tmp_path / "out" / "tina" / "feedback.md").read_text().splitlines()
+    for name in ("y_hat", "dL_dw2"):
+        assert any(line.startswith(f"- **✔ passed** `{name}`") and ONE_ELEMENT in line for line in feedback)
