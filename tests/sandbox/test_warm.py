@@ -66,7 +66,7 @@ def test_close_stops_an_unused_warm_sandbox_and_removes_its_folder(graded):
     sheet, _, runner = graded
     runner.warm_up(sheet.spec.executor)
     sandbox = runner._warm
-    folder = Path(sandbox.scratch.name)
+    folder = sandbox.root
     assert sandbox.started.alive() and folder.is_dir()
     runner.close()
     assert runner._warm is None and not sandbox.started.alive() and not folder.exists()
