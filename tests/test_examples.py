@@ -134,3 +134,13 @@ def test_seed004_is_credited_for_what_is_right(waterloo):
     assert "got 0.9176, expected 0.817574" in h.message
     b3 = next(c for t in seed.tasks for c in t.checks if c.answer == "b3_new")
     assert "sign is flipped" in b3.message
+
+
+def test_a_notebook_saved_from_colab_scores_as_the_reference(graded):
+    sheet_id, _, reports = graded
+    if sheet_id != "inf264-ex4":
+        pytest.skip("inf264-ex4 only")
+    gina = reports["gina_colab"]  # drive.mount, !pip install tqdm, tqdm loops, nbformat 4.0, no cell ids
+    assert gina.run.status == "completed" and not gina.run.cell_errors
+    assert gina.score == pytest.approx(auto_points(gina)) == pytest.approx(reports["alice"].score)
+    assert "drive.mount('/content/drive') does nothing when grading" in gina.run.stderr

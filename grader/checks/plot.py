@@ -1,8 +1,10 @@
 """``plot``: a figure the submission drew shows the data of its own answers.
 
-The harness snapshots every matplotlib figure (lines, scatter points, bars, titles, labels);
-here a series matches when its y values equal the expected ones and its x values are the
-expected x, or just positions 0…n-1 / 1…n (a categorical axis or a plot against the run number).
+The harness records every matplotlib figure drawn, in order (lines, scatter points, bars,
+titles, labels; a figure shown with ``plt.show()`` and the next one drawn under the same number
+are two records); here a series matches when its y values equal the expected ones and its x
+values are the expected x, or just positions 0…n-1 / 1…n (a categorical axis or a plot against
+the run number).
 The snapshots come out of the student's process, so they are read through the models below
 first: a payload of another shape is reported as unreadable, never trusted.
 """
@@ -98,22 +100,33 @@ def _matches(series: Series, x: np.ndarray, y: np.ndarray, tol: Tolerance) -> st
     return None
 
 
-def _where(figure: int, axes: Axes, series: Series) -> str:
+def ordinal(n: int) -> str:
+    """1 → '1st', 2 → '2nd', 11 → '11th', 23 → '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _where(position: int, fig: Figure, axes: Axes, series: Series) -> str:
+    """The figure by its place among those drawn (matplotlib reuses numbers after plt.show()),
+    then the series by the labels of its own axes."""
     labels = [f"{k} “{text}”" for k, text in (("title", axes.title), ("xlabel", axes.xlabel),
                                               ("ylabel", axes.ylabel)) if text]
     name = f" “{series.label}”" if series.label and not series.label.startswith("_") else ""
-    return f"figure {figure}, {series.type}{name}" + (f" ({', '.join(labels)})" if labels else "")
+    titled = f" (“{fig.title}”)" if fig.title else ""
+    return (f"the {ordinal(position)} figure your code drew{titled}, {series.type}{name}"
+            + (f" ({', '.join(labels)})" if labels else ""))
 
 
 def _find(spec: PlotCheck, figures: list[Figure], x: np.ndarray, y: np.ndarray) -> Outcome | None:
     """The first drawn series that shows (x, y), as a passed Outcome."""
-    for number, fig in enumerate(figures, 1):
+    for position, fig in enumerate(figures, 1):
         for axes in fig.axes:
             for series in axes.series:
                 how = _matches(series, x, y, spec.tolerance)
                 if how:
                     unlabelled = "" if axes.xlabel and axes.ylabel else " Label both axes next time."
-                    return Outcome("passed", 1.0, f"{spec.answer}: {_where(number, axes, series)} shows "
+                    where = _where(position, fig, axes, series)
+                    return Outcome("passed", 1.0, f"{spec.answer}: {where} shows "
                                    f"your {', '.join(spec.data.args)} ({how}).{unlabelled}",
                                    CheckDetails(matched=how, tolerance=spec.tolerance.describe()))
     return None

@@ -5,8 +5,13 @@
   network). The hook patches the module right after Python imports it, so ``tensorflow.keras``,
   ``keras`` and ``from … import load_data`` all get the same loader.
 * Figures: every matplotlib figure is snapshotted (axes, labels, line/scatter/bar data) when it
-  is shown, at the end of every cell and before answers are read, so a ``plot`` check can read
-  what the student drew even after ``plt.show()`` or ``%matplotlib inline`` closed it.
+  is shown or closed, at the end of every cell and before answers are read, so a ``plot`` check
+  can read what the student drew even after ``plt.show()`` or ``%matplotlib inline`` closed it.
+  Each figure drawn is one record, in order: ``plt.show()`` closes the figures it showed, as
+  Jupyter's inline backend and a desktop window do (the grader's Agg backend would keep them,
+  and the next ``plt.plot`` would draw over the last figure under the same number).
+* Colab: ``google.colab``, ``!pip``/``%pip`` and ``%tensorflow_version`` answered (see ``colab``);
+  progress bars (tqdm) switched off, their timings are noise in a run log.
 
 Imports nothing from the grader; loaded by path (see ``extract._sibling``).
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import math
 import os
 import sys
@@ -23,8 +29,10 @@ from types import ModuleType
 from typing import Any
 
 _MAX_FIGURES, _MAX_AXES, _MAX_SERIES, _MAX_POINTS = 50, 20, 50, 10_000
-SNAPSHOTS: dict[int, dict[str, Any]] = {}  # id(figure) -> its latest snapshot, in first-seen order
-_FIGURES: dict[int, Any] = {}  # keeps snapshotted figures alive so their ids are never reused
+RECORDS: list[dict[str, Any]] = []  # one snapshot per figure drawn, in the order first seen
+# id(figure) -> (the figure, its index in RECORDS) while pyplot manages it; holding the figure
+# keeps its id from being reused by a new one before the next capture notices it was closed
+_OPEN: dict[int, tuple[Any, int]] = {}
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -112,42 +120,71 @@ def _snapshot(fig: Any) -> dict[str, Any]:
 
 
 def capture() -> None:
-    """Snapshot every open figure (a no-op until the submission imports pyplot)."""
+    """Snapshot every open figure (a no-op until the submission imports pyplot): a figure seen
+    before updates its record, a new one (with axes) gets the next; closed ones are let go."""
     helpers = sys.modules.get("matplotlib._pylab_helpers")
     if helpers is None or "matplotlib.pyplot" not in sys.modules:
         return
-    for manager in helpers.Gcf.get_all_fig_managers():
-        fig = manager.canvas.figure
-        if id(fig) in SNAPSHOTS or len(SNAPSHOTS) < _MAX_FIGURES:
-            try:
-                SNAPSHOTS[id(fig)] = _snapshot(fig)
-                _FIGURES[id(fig)] = fig
-            except Exception:  # a figure the reader does not understand is skipped, not fatal
-                continue
+    managed = [manager.canvas.figure for manager in helpers.Gcf.get_all_fig_managers()]
+    for fig in managed:
+        _record(fig)
+    alive = {id(fig) for fig in managed}
+    for key in [key for key in _OPEN if key not in alive]:
+        del _OPEN[key]
+
+
+def _record(fig: Any) -> None:
+    known = _OPEN.get(id(fig))
+    if known is None and (len(RECORDS) >= _MAX_FIGURES or not fig.get_axes()):
+        return  # an empty plt.figure() is not a figure drawn (yet)
+    try:
+        snapshot = _snapshot(fig)
+    except Exception:  # a figure the reader does not understand is skipped, not fatal
+        return
+    if known is None:
+        _OPEN[id(fig)] = (fig, len(RECORDS))
+        RECORDS.append(snapshot)
+    else:
+        RECORDS[known[1]] = snapshot
 
 
 def _patch_pyplot(pyplot: ModuleType) -> None:
-    show = pyplot.show
+    show, close = pyplot.show, pyplot.close
 
     def grader_show(*args: Any, **kwargs: Any) -> Any:
         capture()
-        return show(*args, **kwargs)
+        try:
+            return show(*args, **kwargs)
+        finally:
+            close("all")  # what was shown is done: the next plot is a new figure
+            capture()
+
+    def grader_close(*args: Any, **kwargs: Any) -> Any:
+        capture()  # plt.savefig(...); plt.close(): the figure was never shown
+        result = close(*args, **kwargs)
+        capture()
+        return result
 
     grader_show.__wrapped__ = show  # type: ignore[attr-defined]
-    pyplot.show = grader_show  # type: ignore[attr-defined]
+    grader_close.__wrapped__ = close  # type: ignore[attr-defined]
+    pyplot.show, pyplot.close = grader_show, grader_close  # type: ignore[attr-defined]
 
 
 def install_figures() -> None:
     sys.meta_path.insert(0, _PatchAfterImport("matplotlib.pyplot", _patch_pyplot))
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython else None
+    shell = _shell()
     if shell is not None:  # in a kernel: runs before %matplotlib inline closes the cell's figures
         shell.events.register("post_execute", capture)
 
 
+def _shell() -> Any:
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython else None
+
+
 def figures() -> list[dict[str, Any]]:
     capture()
-    return list(SNAPSHOTS.values())
+    return list(RECORDS)
 
 
 class Presence:
@@ -173,12 +210,43 @@ class Presence:
 PRESENCE = Presence()
 
 
+def _colab() -> ModuleType:
+    # loaded by path, as this module is (a student's colab.py cannot stand in for it)
+    if "_grader_colab" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("_grader_colab", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "colab.py"))
+        assert spec is not None and spec.loader is not None
+        sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[spec.name])
+    return sys.modules["_grader_colab"]
+
+
+def _training() -> ModuleType:
+    # loaded by path under the name extract._sibling finds, so both see the same records
+    if "_grader_training" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("_grader_training", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "training.py"))
+        assert spec is not None and spec.loader is not None
+        sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[spec.name])
+    return sys.modules["_grader_training"]
+
+
+def install_colab(shell: Any) -> None:
+    colab = _colab()
+    sys.meta_path.append(colab.ColabFinder())  # after the real finders: only what they cannot find
+    os.environ.setdefault("TQDM_DISABLE", "1")  # read when tqdm is imported
+    if shell is not None:
+        colab.install_magics(shell)
+
+
 def install(job: dict[str, Any]) -> None:
     install_datasets(job.get("datasets") or {}, job["workdir"])
     if job.get("figures"):
         install_figures()
     PRESENCE.names = list(job["answers"])
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython else None
+    _training().install(_PatchAfterImport)  # records what each Keras fit() call trained
+    shell = _shell()
+    install_colab(shell)
     if shell is not None:  # silent runs (the grader's own) do not trigger post_run_cell
         shell.events.register("post_run_cell", lambda result: PRESENCE.after_cell(shell.user_ns))
