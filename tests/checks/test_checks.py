@@ -95,6 +95,29 @@ def test_function_check_counts_probes_and_hides_hidden_inputs():
     assert "hidden probe #8 raised ZeroDivisionError" in outcome.message
 
 
+def test_a_failing_hidden_probe_reveals_nothing_of_its_input_or_values():
+    """Its number and failed / timed out / raised <built-in name> only: resubmitting must not
+    collect the hidden cases (no input, expected or returned value, no exception text)."""
+    sheet = load_sheet("inf264-ex4")
+    expected = load_lock(sheet).decoded()[1]["forward_backward"]
+    results = [ProbeResult(value=e) for e in expected]
+    results[1] = ProbeResult(value=dict(expected[1], dL_dw1=123456.0))
+    results[2] = ProbeResult(error="ValueError: the input was 2.0, -1.0")
+    results[3] = ProbeResult(error="Leak_2_0_m1_0: custom")  # a class name can carry data
+    results[4] = ProbeResult(error="timed out after 2 s")
+    _, ctx = context("inf264-ex4", {}, {"forward_backward": results})
+    outcome = run_check(check_of(sheet, "forward_backward"), ctx)
+    text = outcome.message + outcome.details.model_dump_json()
+    assert "hidden probe #2 failed" in outcome.message
+    for leak in ("123456", "2.0", "Leak", "the input", str(expected[1]["dL_dw1"])):
+        assert leak not in text, leak
+    assert outcome.details.got is None and outcome.details.expected is None
+    _, ctx = context("inf264-ex4", {}, {"forward_backward": [ProbeResult(value=e) for e in expected[:2]]
+                                        + results[2:5] + [ProbeResult(value=e) for e in expected[5:]]})
+    messages = [run_check(check_of(sheet, "forward_backward"), ctx).message]
+    assert "hidden probe #3 raised ValueError" in messages[0]
+
+
 def test_function_check_shows_visible_inputs():
     sheet = load_sheet("inf264-ex4")
     expected = load_lock(sheet).decoded()[1]["forward_backward"]
