@@ -3,7 +3,9 @@
 ``grader calibrate SHEET --runs N`` runs the reference N times in the same sandbox and on the
 same data students get, with ``GRADER_SEED`` = 0 … N-1 (the reference seeds Keras from it), and
 stores, per range/model check and per dataset identity, the values, their mean, std, min, max
-and the accepted interval in the lock, with the environment they were measured in.
+and the accepted interval in the lock, with the environment they were measured in. A sheet that
+declares training families is calibrated under each (``GRADER_CONFIG``: the family's choices as
+JSON), the same seeds each.
 """
 
 from __future__ import annotations
@@ -45,16 +47,28 @@ class Stat(Frozen):
                    low=None if rule.side == "upper" else round(low, 6),
                    high=None if rule.side == "lower" else round(high, 6))
 
-    def describe(self) -> str:
-        return (f"calibrated from {len(self.values)} reference runs: mean {self.mean:.4g} ± "
-                f"{self.std:.2g} (std), min {self.min:.4g}, max {self.max:.4g}")
+    def describe(self, family: str = "") -> str:
+        where = f"calibrated for {family}:" if family else "calibrated from"
+        return (f"{where} {len(self.values)} reference runs: mean {self.mean:.4g} ± {self.std:.2g} (std), "
+                f"min {self.min:.4g}, max {self.max:.4g}")
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(low=self.low, high=self.high)
 
 
 class CalibrationRecord(Frozen):
     dataset: str = Field(description="identity of the data the reference was trained on")
     seeds: list[int]
     environment: dict[str, str]
-    stats: dict[str, Stat] = Field(description="check key -> statistics")
+    stats: dict[str, Stat] = Field(description="check key -> statistics (the default configuration)")
+    families: dict[str, dict[str, Stat]] = Field(
+        default_factory=dict, description="sheets with training families: the other families' "
+                                          "name -> check key -> statistics (same seeds)")
+
+    def stat(self, key: str, family: str | None = None) -> Stat:
+        """KeyError when that check (or family) was not calibrated."""
+        return self.families[family][key] if family else self.stats[key]
 
 
 def environment() -> dict[str, str]:
@@ -71,16 +85,6 @@ def environment_warnings(record: CalibrationRecord) -> list[str]:
     now = environment()
     return [f"{k} is {now.get(k, 'absent')} here but was {v} when {record.dataset} was calibrated"
             for k, v in record.environment.items() if now.get(k, "absent") != v]
-
-
-def interval(check: RangeCheck | ModelCheck, record: CalibrationRecord | None) -> tuple[Interval, str]:
-    """The accepted interval and where it comes from; KeyError when calibration is missing."""
-    if check.bounds is not None:
-        return check.bounds, "the bound the sheet states"
-    if record is None or check.key not in record.stats:
-        raise KeyError(check.key)
-    stat = record.stats[check.key]
-    return Interval(low=stat.low, high=stat.high), stat.describe()
 
 
 def _real(value: Any, what: str) -> float:

@@ -45,6 +45,8 @@ class Job(Frozen):
     datasets: dict[str, str] = Field(default_factory=dict,
                                      description="offline dataset -> file staged in the workdir")
     seed: int | None = Field(None, description="exported as GRADER_SEED (calibration runs)")
+    config: dict[str, JsonValue] | None = Field(
+        None, description="exported as GRADER_CONFIG, JSON (calibration under a training family)")
     executor: Literal["nbclient", "lean"] = Field(
         "nbclient", description="notebooks: a Jupyter kernel via nbclient, or IPython in the driver")
     probe_timeout_s: float
@@ -104,6 +106,8 @@ class RunResult(Frozen):
     probes: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)
     predictions: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)
     figures: list[JsonValue] = Field(default_factory=list, description="matplotlib snapshots")
+    training: list[JsonValue] = Field(default_factory=list, max_length=50,
+                                      description="fit() calls: optimizer, activations, batch size …")
     removed: dict[str, int] = Field(
         default_factory=dict, description="answers a cell had defined and a later one removed: that cell")
     stdout: str = ""

@@ -102,16 +102,26 @@ def build_lock(sheet: Sheet, run: RunResult, previous: SheetLock | None = None) 
 
 
 def rederive(sheet: Sheet, record: CalibrationRecord) -> CalibrationRecord:
-    """The same measurements under the sheet's current interval rules (sigmas, margin, side)."""
-    stats = {c.key: Stat.of(record.stats[c.key].values, c.calibrated)
-             for c in sheet.spec.calibrated() if c.calibrated and c.key in record.stats}
-    return record.model_copy(update={"stats": stats})
+    """The same measurements under the sheet's current interval rules (sigmas, margin, side), for
+    the families the sheet still declares."""
+    def again(stats: dict[str, Stat]) -> dict[str, Stat]:
+        return {c.key: Stat.of(stats[c.key].values, c.calibrated)
+                for c in sheet.spec.calibrated() if c.calibrated and c.key in stats}
+
+    return record.model_copy(update={"stats": again(record.stats), "families": {
+        name: again(stats) for name, stats in record.families.items() if name in _other_families(sheet)}})
+
+
+def _other_families(sheet: Sheet) -> list[str]:
+    """The training families beyond the default (calibrated in ``CalibrationRecord.families``)."""
+    return [f.name for f in sheet.spec.training.families[1:]] if sheet.spec.training else []
 
 
 def calibration_problems(sheet: Sheet, lock: SheetLock, dataset: str) -> list[str]:
-    """Calibrated checks with no measurements for the data being graded on."""
+    """Calibrated checks with no measurements for the data being graded on (in every family)."""
     record = lock.calibrations.get(dataset)
-    missing = [c.key for c in sheet.spec.calibrated() if record is None or c.key not in record.stats]
+    tables = [record.stats, *(record.families.get(f, {}) for f in _other_families(sheet))] if record else [{}]
+    missing = list(dict.fromkeys(c.key for c in sheet.spec.calibrated() for t in tables if c.key not in t))
     if not missing:
         return []
     return [f"no calibration of {', '.join(missing)} on “{dataset}”: run `grader calibrate {sheet.id}`"

@@ -6,6 +6,7 @@ A student's failure is a report, never an exception.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from grader import datasets
 from grader.discover import Prepared, Submission, SubmissionProblem, place_file, prepare
@@ -21,25 +22,28 @@ from grader.sheet import Sheet
 from grader.spec import PlotCheck
 
 
-def build_job(sheet: Sheet, prepared: Prepared, seed: int | None = None) -> Job:
+def build_job(sheet: Sheet, prepared: Prepared, seed: int | None = None,
+              config: dict[str, Any] | None = None) -> Job:
     limits, spec = sheet.spec.limits, sheet.spec
     models = {c.answer: [wire.encode(sheet.derive[c.inputs.function]())] for c in spec.models()}
     return Job(source=str(prepared.main), kind=prepared.kind, workdir=str(prepared.workdir),
                answers=spec.answer_names(), probes=encoded_calls(spec), models=models,
                figures=any(isinstance(c, PlotCheck) for _, c in spec.checks()),
-               datasets={d.name: d.rel for d in datasets.staged(sheet)}, seed=seed, executor=spec.executor,
+               datasets={d.name: d.rel for d in datasets.staged(sheet)}, seed=seed, config=config,
+               executor=spec.executor,
                probe_timeout_s=limits.probe_timeout_s, model_timeout_s=limits.model_timeout_s,
                cell_timeout_s=limits.cell_timeout_s, total_timeout_s=limits.total_timeout_s,
                max_output_chars=limits.max_output_kib * 1024, max_cells=limits.max_cells)
 
 
 def run_submission(sheet: Sheet, sub: Submission, runner: Runner, workdir: Path,
-                   seed: int | None = None) -> tuple[Prepared, RunResult]:
+                   seed: int | None = None,
+                   config: dict[str, Any] | None = None) -> tuple[Prepared, RunResult]:
     """Prepare ``sub`` in the empty ``workdir`` and run it; SubmissionProblem if it cannot run."""
     prepared = prepare(sub, sheet, workdir)
     for staged in datasets.staged(sheet):  # after the student's files: theirs cannot replace it
         place_file(staged.source, workdir, staged.rel)
-    return prepared, runner.run(build_job(sheet, prepared, seed))
+    return prepared, runner.run(build_job(sheet, prepared, seed, config))
 
 
 def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:

@@ -74,7 +74,8 @@ def run_context(sheet: Sheet, run: RunResult, lock: SheetLock | None) -> tuple[C
     ctx = Context(sheet=sheet, answers=answers, probes=_decode_probes(run.probes), expected=expected,
                   expected_probes=expected_probes, run_problem=run_problem(run), removed=run.removed,
                   predictions=_decode_probes(run.predictions), figures=run.figures,
-                  calibration=lock.calibrations.get(identity(sheet)) if lock else None)
+                  calibration=lock.calibrations.get(identity(sheet)) if lock else None,
+                  training=run.training)
     return ctx, broken
 
 

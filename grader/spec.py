@@ -159,15 +159,75 @@ class Calibration(Frozen):
         "both", description="lower: only a lower bound (higher accuracy is fine); upper: only upper")
 
 
+Validation = Literal["data", "split"]  # validation_data=(x, y) (a split by hand), validation_split=f
+
+
+class Choices(Frozen):
+    """What the sheet's text leaves open to the student, for the trainings a sheet calibrates."""
+
+    optimizers: dict[str, Interval] = Field(
+        description="optimizer (Keras class name, lower case: sgd, adam, …) -> accepted learning rates")
+    activations: list[str] = Field(min_length=1, description="hidden-layer activations (relu, sigmoid, …)")
+    batch_sizes: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    validation: list[Validation] = Field(min_length=1, description="data: validation_data=(x, y); "
+                                                                   "split: validation_split=f")
+
+
+class Family(Frozen):
+    """One configuration the reference is calibrated under (exported to it as GRADER_CONFIG)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    label: str = Field(min_length=1, description="for feedback, e.g. 'SGD (lr 0.1) + sigmoid, batch 64'")
+    optimizer: str
+    learning_rate: float = Field(gt=0)
+    activation: str
+    batch_size: int = Field(ge=1)
+    validation: Validation = "data"
+
+    def config(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"name", "label"})
+
+
+class Training(Frozen):
+    """The choices a sheet allows and the families calibrated within them (the first: the reference's)."""
+
+    input_dim: int | None = Field(None, ge=1, description="only fit() calls on inputs of this many "
+                                                            "features count (784: MNIST images)")
+    choices: Choices
+    families: list[Family] = Field(min_length=1, description="the first is the reference's default")
+
+    @model_validator(mode="after")
+    def _families_within_choices(self) -> Training:
+        names = [f.name for f in self.families]
+        if len(set(names)) != len(names):
+            raise ValueError(f"family names must be unique: {names}")
+        for f in self.families:
+            rates = self.choices.optimizers.get(f.optimizer)
+            allowed = (f.activation in self.choices.activations, f.batch_size in self.choices.batch_sizes,
+                       f.validation in self.choices.validation)
+            if rates is None or not all(allowed):
+                raise ValueError(f"family {f.name!r} is outside the sheet's choices")
+            if (rates.low is not None and f.learning_rate < rates.low) or (
+                    rates.high is not None and f.learning_rate > rates.high):
+                raise ValueError(f"family {f.name!r}: learning rate {f.learning_rate} is outside "
+                                 f"the accepted rates of {f.optimizer}")
+        return self
+
+
 class _Accepted(_Check):
     bounds: Interval | None = Field(None, description="a bound the sheet states")
     calibrated: Calibration | None = Field(None, description="from `grader calibrate`")
     what: str = Field("", description="what the number is, for feedback")
+    fallback: Interval | None = Field(
+        None, description="calibrated checks of a sheet with `training`: the bound the sheet states "
+                          "for a configuration its families do not cover")
 
     @model_validator(mode="after")
     def _one_rule(self) -> _Accepted:
         if (self.bounds is None) == (self.calibrated is None):
             raise ValueError("give exactly one of bounds or calibrated")
+        if self.fallback is not None and self.calibrated is None:
+            raise ValueError("fallback is for calibrated checks (a stated bound needs none)")
         return self
 
 
@@ -194,6 +254,21 @@ class ModelCheck(_Accepted):
     @property
     def key(self) -> str:
         return f"{self.metric}({self.answer})"
+
+
+class TrendCheck(_Check):
+    """A statistic that does not depend on the configuration: a trend, or the spread of runs.
+
+    ``increasing``: the Spearman rank correlation of y with x is at least ``threshold``.
+    ``spread``: std/mean of the values (ddof=1) is at most ``threshold``.
+    """
+
+    kind: Literal["trend"] = "trend"
+    rule: Literal["increasing", "spread"]
+    data: Derivation = Field(description="derive.py function of the student's answers: (x, y) for "
+                                         "increasing, the values for spread")
+    threshold: float = Field(description="increasing: least rank correlation; spread: largest std/mean")
+    what: str = Field("", description="what the numbers are, for feedback")
 
 
 class ConsistencyCheck(_Check):
@@ -241,7 +316,8 @@ class ManualCheck(Frozen):
 
 
 Check = Annotated[ValueCheck | FunctionCheck | FiniteDifferenceCheck | RangeCheck | ModelCheck
-                  | ConsistencyCheck | PlotCheck | ChoiceCheck | ManualCheck, Field(discriminator="kind")]
+                  | TrendCheck | ConsistencyCheck | PlotCheck | ChoiceCheck | ManualCheck,
+                  Field(discriminator="kind")]
 
 
 class Task(Frozen):
@@ -293,7 +369,7 @@ def student_derivations(check: Check) -> list[Derivation]:
         return [check.derive, *(a.derive for a in check.alternatives)]
     if isinstance(check, RangeCheck):
         return [check.statistic] if check.statistic else []
-    if isinstance(check, PlotCheck):
+    if isinstance(check, PlotCheck | TrendCheck):
         return [check.data]
     return []
 
@@ -315,7 +391,17 @@ class SheetSpec(Frozen):
     executor: Literal["nbclient", "lean"] = Field(
         "nbclient", description="how notebooks run: a Jupyter kernel (nbclient, the faithful mode) or "
                                 "IPython's InteractiveShell in the sandbox's interpreter (lean, no kernel)")
+    training: Training | None = Field(None, description="the training choices the sheet leaves open "
+                                                        "and the configuration families calibrated")
     tasks: list[Task] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fallbacks(self) -> SheetSpec:
+        lacking = [c.key for c in self.calibrated() if c.fallback is None]
+        if self.training and lacking:
+            raise ValueError(f"a sheet with training families states a fallback bound for every "
+                             f"calibrated check; missing: {lacking}")
+        return self
 
     @model_validator(mode="after")
     def _unique(self) -> SheetSpec:

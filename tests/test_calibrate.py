@@ -66,3 +66,55 @@ def test_lock_keeps_calibration_until_the_reference_changes(tiny, tmp_path):
     assert not load_lock(tiny).calibrations
     with pytest.raises(SheetError, match="grader calibrate tiny"):
         grade_batch(tiny, tmp_path, tmp_path / "out", ProcessRunner())
+
+
+FAMILIES_SHEET = SHEET.replace("tasks:", """training:
+  choices:
+    optimizers: {adam: {low: 0.0001, high: 0.01}, sgd: {low: 0.01, high: 1.0}}
+    activations: [relu, sigmoid]
+    batch_sizes: [32, 64]
+    validation: [data]
+  families:
+    - {name: reference, label: Adam + ReLU, optimizer: adam, learning_rate: 0.001, activation: relu,
+       batch_size: 32}
+    - {name: sgd, label: SGD + sigmoid, optimizer: sgd, learning_rate: 0.1, activation: sigmoid,
+       batch_size: 64}
+tasks:""").replace("side: lower}", "side: lower}\n        fallback: {low: 0.5}")
+# the reference reads GRADER_CONFIG; without Keras, it leaves the fit record the harness would make
+FIT = ('import sys\nsys.modules["_grader_training"].RECORDS.append({{"optimizer": "{0}", '
+       '"learning_rate": {1}, "activations": ["{2}"], "batch_size": {3}, "validation": "data"}})\n')
+FAMILY_REFERENCE = """import json, os, sys
+c = {"optimizer": "adam", "learning_rate": 0.001, "activation": "relu", "batch_size": 32,
+     **json.loads(os.environ.get("GRADER_CONFIG", "{}"))}
+sys.modules["_grader_training"].RECORDS.append({"optimizer": c["optimizer"],
+    "learning_rate": c["learning_rate"], "activations": [c["activation"]], "batch_size": c["batch_size"],
+    "validation": "data"})
+acc = (0.8 if c["optimizer"] == "adam" else 0.6) + 0.01 * int(os.environ.get("GRADER_SEED", "0"))
+"""
+
+
+def test_calibrate_per_family_and_judge_each_student_by_the_family_they_trained(tmp_path):
+    folder = tmp_path / "sheets" / "tiny"
+    folder.mkdir(parents=True)
+    (folder / "sheet.yaml").write_text(FAMILIES_SHEET)
+    (tmp_path / "reference" / "tiny").mkdir(parents=True)
+    (tmp_path / "reference" / "tiny" / "solution.py").write_text(FAMILY_REFERENCE)
+    tiny = load_sheet(folder)
+    [record] = calibrate_sheet(tiny, ProcessRunner()).calibrations.values()
+    assert record.stats["acc"].mean == pytest.approx(0.81) and record.families["sgd"]["acc"].mean == \
+        pytest.approx(0.61)
+    checked = check_reference(tiny, ProcessRunner())
+    assert checked.ok, checked.problems
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "sgd.py").write_text(FIT.format("sgd", 0.1, "sigmoid", 64) + "acc = 0.6\n")
+    (subs / "typed.py").write_text("acc = 0.6\n")
+    (subs / "odd.py").write_text(FIT.format("sgd", 0.1, "sigmoid", 512) + "acc = 0.55\n")
+    reports = {r.student: r.tasks[0].checks[0] for r in
+               grade_batch(tiny, subs, tmp_path / "out", ProcessRunner()).reports}
+    assert reports["sgd"].status == "passed" and "calibrated for SGD + sigmoid: 3 reference runs" in \
+        reports["sgd"].message
+    assert reports["typed"].status == "failed" and "no `fit` call of yours was recorded" in \
+        reports["typed"].message
+    assert reports["odd"].status == "passed" and "outside what the sheet calibrates (batch size 512" in \
+        reports["odd"].message

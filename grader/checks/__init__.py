@@ -14,6 +14,7 @@ from grader.checks import (
     manual,
     model,
     plot,
+    trend,
     value,
 )
 from grader.checks.base import Context, Outcome, ProbeResult
@@ -26,6 +27,7 @@ REGISTRY: dict[str, CheckFn] = {
     "finite_difference": finite_difference.check,
     "range": accepted.check,
     "model": model.check,
+    "trend": trend.check,
     "consistency": consistency.check,
     "plot": plot.check,
     "choice": choice.check,

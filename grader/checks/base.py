@@ -56,6 +56,7 @@ class Context:
     predictions: Mapping[str, Sequence[ProbeResult]] = field(default_factory=dict)
     figures: Sequence[Any] = ()
     calibration: CalibrationRecord | None = None  # the lock's, for the data graded on
+    training: Sequence[Any] = ()  # the run's fit() records: the configuration the student trained
 
     def tolerance(self, check: ValueCheck | FunctionCheck) -> Tolerance:
         return check.tolerance or self.sheet.spec.tolerance

@@ -94,6 +94,7 @@ def _run_script_cell(index: int, first_line: int, code: str, path: str, namespac
 def _setup_code(job: dict[str, Any]) -> str:
     """What the kernel runs before the first cell: the seed, then the preamble (import hooks)."""
     seed = {"GRADER_SEED": str(job["seed"])} if job.get("seed") is not None else {}
+    seed |= {"GRADER_CONFIG": json.dumps(job["config"])} if job.get("config") is not None else {}
     return "\n".join([
         "def _grader_setup():",
         "    import importlib.util as u, json, os, sys",
@@ -253,6 +254,8 @@ def main(job_path: str, result_fd: int, kernel: Any = None, control: int = -1) -
     job["job_path"] = job_path
     if job.get("seed") is not None:  # read by references during calibration (kernels: _setup_code)
         os.environ["GRADER_SEED"] = str(job["seed"])
+    if job.get("config") is not None:  # a training family's choices, read by references likewise
+        os.environ["GRADER_CONFIG"] = json.dumps(job["config"])
     if job.get("stage_from"):
         stage(job["stage_from"], job["workdir"])
     private = tempfile.mkdtemp(prefix="grader-driver-")  # what the kernel hands the driver

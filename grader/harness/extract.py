@@ -202,7 +202,7 @@ def collect(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
                        for name, inputs in (job.get("models") or {}).items() if name in namespace}
     figures = preamble.figures() if job.get("figures") else []
     return {"answers": answers, "probes": probes, "predictions": predictions, "figures": figures,
-            "removed": preamble.PRESENCE.removed(namespace)}
+            "removed": preamble.PRESENCE.removed(namespace), "training": _sibling("training").records()}
 
 
 def secret_outcomes(namespace: dict[str, Any], calls: dict[str, Any], seconds: float) -> dict[str, Any]:
