@@ -1,0 +1,71 @@
+"""Each student's standing on a sheet: their submissions, the one that counts, its score after the
+late penalty, and its report with the TA's manual points merged in. Class table, exports and
+regrade all read standings, so they agree on who has what."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from grader.service.course import Offer
+from grader.service.db import ManualPoint, Student, SubmissionRow
+from grader.service.library import Override, ScoreReport, merge
+from grader.service.policy import counted, penalty_factor
+
+
+@dataclass(frozen=True)
+class Standing:
+    student: Student
+    submissions: list[SubmissionRow]
+    counted: SubmissionRow | None
+    report: ScoreReport | None  # the counted report, manual points merged
+
+    @property
+    def late(self) -> bool:
+        return self.counted is not None and self.counted.late_seconds > 0
+
+
+def overrides(session: Session, sheet_id: str, student_id: str | None = None) -> list[Override]:
+    query = select(ManualPoint).where(ManualPoint.sheet_id == sheet_id)
+    if student_id is not None:
+        query = query.where(ManualPoint.student_id == student_id)
+    return [Override(m.student_id, m.task, m.point, m.points, m.comment) for m in session.scalars(query)]
+
+
+def report_of(row: SubmissionRow, manual: list[Override]) -> ScoreReport | None:
+    if row.report_json is None:
+        return None
+    return merge(ScoreReport.model_validate_json(row.report_json), manual)
+
+
+def score_of(offer: Offer, standing: Standing) -> float | None:
+    """The counted score after manual points and the late penalty."""
+    if standing.report is None or standing.counted is None:
+        return None
+    return round(standing.report.score * penalty_factor(offer.late, standing.counted.late_seconds), 6)
+
+
+def standings(session: Session, offer: Offer, sheet_id: str) -> list[Standing]:
+    rows: dict[str, list[SubmissionRow]] = defaultdict(list)
+    for row in session.scalars(select(SubmissionRow).where(SubmissionRow.sheet_id == sheet_id)
+                               .order_by(SubmissionRow.id)):
+        rows[row.student_id].append(row)
+    manual: dict[str, list[Override]] = defaultdict(list)
+    for o in overrides(session, sheet_id):
+        manual[o.student].append(o)
+    result = []
+    for student in session.scalars(select(Student).order_by(Student.id)):
+        mine = rows.get(student.id, [])
+        best = counted(offer, mine)
+        report = report_of(best, manual[student.id]) if best else None
+        result.append(Standing(student, mine, best, report))
+    return result
+
+
+def export_reports(offer: Offer, table: list[Standing]) -> list[ScoreReport]:
+    """The counted reports as the gradebook shows them: the score after the late penalty."""
+    return [s.report.model_copy(update={"score": score_of(offer, s)})
+            for s in table if s.report is not None]

@@ -1,0 +1,41 @@
+"""``grader serve``: the course's service on uvicorn, with the sandbox the CLI grades in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import uvicorn
+
+from grader.service.app import create_app
+from grader.service.library import Runner, Sheet, choose_runner, diagnose
+from grader.service.state import Service, open_service
+from grader.service.worker import RunnerFactory
+
+
+def runner_factory(unsafe: bool, state: Path | None = None) -> RunnerFactory:
+    """The bubblewrap runner (checked once, here) unless ``unsafe``; it hides the sheet, its
+    reference and the service's state from student code."""
+    diagnosis = diagnose()
+
+    def runner_for(sheet: Sheet) -> Runner:
+        private = (sheet.folder, sheet.reference_dir, *([state] if state else []))
+        return choose_runner(sheet.spec.limits, allow_unsandboxed=unsafe, private=private,
+                             diagnosis=diagnosis)
+    return runner_for
+
+
+def open_checked(course: Path, *, db: str | None, state: Path | None, workers: int,
+                 unsafe: bool) -> Service:
+    """The service, refused now if a sheet could not be graded on this machine."""
+    folder = (state or course / "state").resolve()
+    runner_for = runner_factory(unsafe, folder)
+    svc = open_service(course, runner_for, db=db, state=state, workers=workers)
+    for _offer, sheet in svc.course.sheets.values():
+        runner_for(sheet).close()
+    return svc
+
+
+def serve(svc: Service, host: str, port: int) -> None:
+    """Until SIGINT or SIGTERM; then uvicorn stops accepting, and the lifespan drains the workers."""
+    config = uvicorn.Config(create_app(svc), host=host, port=port, access_log=False, log_level="warning")
+    uvicorn.Server(config).run()

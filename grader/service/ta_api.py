@@ -1,0 +1,126 @@
+"""TAs' endpoints: the class table, the queue, manual points, regrades, exports, raw reports."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from grader.service.auth import TA
+from grader.service.course import Offer
+from grader.service.db import JobRow, ManualPoint, Regrade, SubmissionRow, transaction
+from grader.service.grades import export_reports, score_of, standings
+from grader.service.library import BATCH_WRITERS, Batch, Sheet, SheetError, read_overrides
+from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted
+from grader.service.regrade import RegradeResult, regrade_result, start_regrade
+from grader.service.state import Service, service
+
+router = APIRouter(prefix="/api/ta")
+Svc = Annotated[Service, Depends(service)]
+_MEDIA = {".csv": "text/csv; charset=utf-8", ".html": "text/html; charset=utf-8",
+          ".json": "application/json"}
+
+
+def _offered(svc: Service, sheet_id: str) -> tuple[Offer, Sheet]:
+    offered = svc.course.offer(sheet_id)
+    if offered is None:
+        raise HTTPException(404, f"no sheet {sheet_id!r} in this course")
+    return offered
+
+
+@router.get("/sheets/{sheet_id}/class", response_model=list[ClassRow])
+def class_table(sheet_id: str, _: TA, svc: Svc) -> list[ClassRow]:
+    offer, _sheet = _offered(svc, sheet_id)
+    with transaction(svc.factory) as session:
+        return [ClassRow(student=s.student.id, name=s.student.name, submissions=len(s.submissions),
+                         counted=s.counted.id if s.counted else None, score=score_of(offer, s),
+                         max_score=s.report.max_score if s.report else None,
+                         pending_points=s.report.pending_points if s.report else None, late=s.late,
+                         run_status=s.report.run.status if s.report else None)
+                for s in standings(session, offer, sheet_id)]
+
+
+@router.get("/queue", response_model=list[QueueEntry])
+def queue(_: TA, svc: Svc) -> list[QueueEntry]:
+    with transaction(svc.factory) as session:
+        pending = session.execute(select(JobRow, SubmissionRow).join(SubmissionRow)
+                                  .where(JobRow.state != "done").order_by(JobRow.id))
+        return [QueueEntry(job=j.id, submission=s.id, sheet=s.sheet_id, student=s.student_id, state=j.state,
+                           runs=j.runs, regrade=j.regrade_id, created_at=j.created_at) for j, s in pending]
+
+
+def _store_points(session: Session, sheet: Sheet, csv_path: Path) -> int:
+    graded = [s.student_id for s in session.scalars(select(SubmissionRow).where(
+        SubmissionRow.sheet_id == sheet.id, SubmissionRow.report_json.is_not(None)))]
+    rows = read_overrides(sheet, csv_path, sorted(set(graded)))
+    for o in rows:
+        session.execute(delete(ManualPoint).where(ManualPoint.sheet_id == sheet.id,
+                                                  ManualPoint.student_id == o.student,
+                                                  ManualPoint.task == o.task, ManualPoint.point == o.point))
+        session.add(ManualPoint(sheet_id=sheet.id, student_id=o.student, task=o.task, point=o.point,
+                                points=o.points, comment=o.comment))
+    return len(rows)
+
+
+@router.post("/sheets/{sheet_id}/manual-points", response_model=Applied)
+def manual_points(sheet_id: str, file: UploadFile, _: TA, svc: Svc) -> Applied:
+    """The overrides CSV of ``grader review`` (student, task, point, max_points, points, comment),
+    checked as ``grader apply-overrides`` checks it: every bad line named, nothing applied then."""
+    _offer, sheet = _offered(svc, sheet_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "overrides.csv"
+        path.write_bytes(file.file.read(2**22))
+        try:
+            with transaction(svc.factory) as session:
+                return Applied(sheet=sheet_id, points=_store_points(session, sheet, path))
+        except (SheetError, UnicodeDecodeError) as exc:
+            raise HTTPException(422, str(exc)) from None
+
+
+@router.post("/sheets/{sheet_id}/regrade", status_code=202, response_model=RegradeStarted)
+def regrade(sheet_id: str, _: TA, svc: Svc) -> RegradeStarted:
+    offer, _sheet = _offered(svc, sheet_id)
+    try:
+        svc.sheets.get(sheet_id)
+    except SheetError as exc:
+        raise HTTPException(409, str(exc)) from None
+    with transaction(svc.factory) as session:
+        regrade_id = start_regrade(session, offer, sheet_id)
+        queued = len(list(session.scalars(select(JobRow.id).where(JobRow.regrade_id == regrade_id))))
+    svc.pool.wake()
+    return RegradeStarted(id=regrade_id, jobs=queued, result_url=f"/api/ta/regrades/{regrade_id}")
+
+
+@router.get("/regrades/{regrade_id}", response_model=RegradeResult)
+def regrade_status(regrade_id: int, _: TA, svc: Svc) -> RegradeResult:
+    with transaction(svc.factory) as session:
+        found = session.get(Regrade, regrade_id)
+        if found is None:
+            raise HTTPException(404, f"no regrade {regrade_id}")
+        return regrade_result(session, _offered(svc, found.sheet_id)[0], found)
+
+
+@router.get("/sheets/{sheet_id}/exports/{name}")
+def export(sheet_id: str, name: str, _: TA, svc: Svc) -> Response:
+    """gradebook.csv, lms.csv, summary.json or summary.html of the counted submissions."""
+    if name not in BATCH_WRITERS:
+        raise HTTPException(404, f"exports are {sorted(BATCH_WRITERS)}")
+    offer, sheet = _offered(svc, sheet_id)
+    with transaction(svc.factory) as session:
+        reports = export_reports(offer, standings(session, offer, sheet_id))
+    return Response(BATCH_WRITERS[name](Batch(sheet, reports)), media_type=_MEDIA[Path(name).suffix])
+
+
+@router.get("/submissions/{submission_id}/report.json", response_class=PlainTextResponse)
+def raw_report(submission_id: int, _: TA, svc: Svc) -> Response:
+    """The stored report.json, byte for byte what ``grader grade`` writes for the same file."""
+    with transaction(svc.factory) as session:
+        row = session.get(SubmissionRow, submission_id)
+        if row is None or row.report_json is None:
+            raise HTTPException(404, f"no graded submission {submission_id}")
+        return Response(row.report_json, media_type="application/json")

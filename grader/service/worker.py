@@ -1,0 +1,162 @@
+"""Workers: threads that claim jobs and grade each one through the library's one-submission call.
+
+Each job is graded in its own sandbox (the runner's business); a thread keeps one runner per
+sheet and warms its next sandbox after each job, so a student's report comes back quickly. A
+job's files live in ``state/work/job-<id>/`` and are swept at start-up if a crash left them.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from grader.service import jobs
+from grader.service.course import Course
+from grader.service.library import (
+    Runner,
+    Sheet,
+    SheetError,
+    SheetLock,
+    Submission,
+    grade_submission,
+    load_sheet,
+    ready_lock,
+    remove_tree,
+    render_report_json,
+)
+from grader.service.logs import log
+from grader.service.metrics import Metrics
+from grader.service.storage import BlobStore
+from grader.service.upload import KINDS
+
+RunnerFactory = Callable[[Sheet], Runner]
+_IDLE_S = 1.0  # also how soon a job queued by another process is seen
+
+
+class Sheets:
+    """The sheets and their locks, reloaded when ``grader lock`` rewrites a lock file."""
+
+    def __init__(self, course: Course) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[int, Sheet, SheetLock]] = {}
+        self._folders = {sid: sheet.folder for sid, (_, sheet) in course.sheets.items()}
+
+    def get(self, sheet_id: str) -> tuple[Sheet, SheetLock]:
+        folder = self._folders[sheet_id]
+        stamp = (folder / "expected.lock.json").stat().st_mtime_ns
+        with self._lock:
+            cached = self._cache.get(sheet_id)
+            if cached is None or cached[0] != stamp:
+                sheet = load_sheet(folder)
+                cached = (stamp, sheet, ready_lock(sheet))
+                self._cache[sheet_id] = cached
+            return cached[1], cached[2]
+
+
+def staged_name(filename: str) -> str:
+    """The student's file name when it is a plain one (reports then match the CLI's), else a neutral one."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    suffix = PurePosixPath(name).suffix.lower()
+    plain = (name and not name.startswith(".") and len(name.encode()) <= 200 and name.isprintable()
+             and suffix in KINDS)
+    return name if plain else f"submission{suffix if suffix in KINDS else '.py'}"
+
+
+@dataclass(frozen=True)
+class Grading:
+    course: Course
+    factory: sessionmaker[Session]
+    store: BlobStore
+    work: Path
+    runner_for: RunnerFactory
+    metrics: Metrics
+    sheets: Sheets
+
+
+class WorkerPool:
+    def __init__(self, grading: Grading, size: int) -> None:
+        self.grading, self.size = grading, size
+        self._stop, self._wake = threading.Event(), threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def sweep(self) -> None:
+        """At start-up, before any job runs: a crash's leftovers (those jobs run again)."""
+        for path in self.grading.work.glob("job-*"):
+            remove_tree(path)
+
+    def start(self) -> None:
+        for i in range(self.size):
+            thread = threading.Thread(target=self._loop, name=f"grader-worker-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Drain: each thread finishes the job it is grading, then stops; queued jobs wait in the database."""
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _loop(self) -> None:
+        runners: dict[str, Runner] = {}
+        try:
+            while not self._stop.is_set():
+                claimed = jobs.claim(self.grading.factory)
+                if claimed is None:
+                    self._wake.wait(_IDLE_S)
+                    self._wake.clear()
+                    continue
+                try:
+                    self._run(claimed, runners)
+                except Exception:  # a grader bug or a missing upload: logged, the job waits for a fix
+                    log("job failed in the grader", logging.ERROR, job=claimed.job_id, exc_info=True)
+                    self.grading.metrics.failures.inc()
+                    jobs.release(self.grading.factory, claimed)
+                    self._stop.wait(5.0)
+        finally:
+            for runner in runners.values():
+                runner.close()
+
+    def _run(self, claimed: jobs.Claimed, runners: dict[str, Runner]) -> None:
+        try:
+            sheet, lock = self.grading.sheets.get(claimed.sheet_id)
+        except (SheetError, OSError) as exc:
+            log("job waits: its sheet cannot be graded", logging.ERROR, job=claimed.job_id, error=str(exc))
+            jobs.release(self.grading.factory, claimed)
+            self._stop.wait(5.0)
+            return
+        runner = runners.get(sheet.id) or runners.setdefault(sheet.id, self.grading.runner_for(sheet))
+        folder = self.grading.work / f"job-{claimed.job_id}"
+        remove_tree(folder)
+        folder.mkdir(parents=True)
+        started = time.monotonic()
+        try:
+            path = folder / staged_name(claimed.filename)
+            shutil.copyfile(self.grading.store.path(claimed.sha256), path)
+            kind = KINDS[path.suffix.lower()]
+            report = grade_submission(sheet, lock, Submission(claimed.student_id, path, kind), runner)  # type: ignore[arg-type]
+        finally:
+            remove_tree(folder)
+        seconds = time.monotonic() - started
+        jobs.finish(self.grading.factory, claimed, render_report_json(report), report.score, report.max_score)
+        self._count(claimed, report.run.status, seconds)
+        runner.warm_up(sheet.spec.executor)
+
+    def _count(self, claimed: jobs.Claimed, status: str, seconds: float) -> None:
+        metrics = self.grading.metrics
+        metrics.graded.labels(status=status).inc()
+        metrics.seconds.observe(seconds)
+        if status == "grader_error":
+            metrics.failures.inc()
+        log("job graded", job=claimed.job_id, submission=claimed.submission_id, sheet=claimed.sheet_id,
+            student=claimed.student_id, status=status, seconds=round(seconds, 3), run=claimed.run)
