@@ -78,7 +78,7 @@ def discover(folder: Path) -> list[Submission]:
     """
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder of submissions")
-    entries = sorted((p for p in folder.iterdir()
+    entries = sorted((p for p in folder.absolute().iterdir()  # absolute: Dask workers have another cwd
                       if not p.name.startswith(".") and p.name not in _IGNORED_DIRS),
                      key=lambda p: os.fsencode(p.name))
     return [Submission(student, p, _kind(p), notes)

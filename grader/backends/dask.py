@@ -74,5 +74,6 @@ class DaskBackend:
         with self._client() as client:
             shared = client.scatter(setup, broadcast=True)  # sent once, not once per submission
             futures = client.map(worker.grade, [shared] * len(subs), list(subs), pure=False)
-            for _, report in _distributed().as_completed(futures, with_results=True):
-                yield ScoreReport.model_validate_json(report)
+            by_key = {future.key: sub for future, sub in zip(futures, subs, strict=True)}
+            for future in _distributed().as_completed(futures):
+                yield worker.received(sheet, lock, runner, by_key[future.key], future)

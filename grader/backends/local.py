@@ -39,5 +39,6 @@ class LocalBackend:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(self.workers, len(subs)), mp_context=context,
                                  initializer=worker.load, initargs=(setup,)) as pool:
-            for future in as_completed([pool.submit(worker.grade, setup, sub) for sub in subs]):
-                yield ScoreReport.model_validate_json(future.result())
+            futures = {pool.submit(worker.grade, setup, sub): sub for sub in subs}
+            for future in as_completed(futures):
+                yield worker.received(sheet, lock, runner, futures[future], future)

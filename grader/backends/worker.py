@@ -6,12 +6,14 @@ and its lock once and grades many submissions with them. Reports travel back as 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from grader.discover import Submission
 from grader.lock import SheetLock, require_fresh_lock
 from grader.pipeline import grade_submission
+from grader.report import ScoreReport
 from grader.runner import Runner
+from grader.score import grader_error_report
 from grader.sheet import Sheet, load_sheet
 
 Setup = tuple[str, dict[str, Any], dict[str, Any], Runner]
@@ -34,3 +36,16 @@ def load(setup: Setup) -> tuple[Sheet, SheetLock]:
 def grade(setup: Setup, sub: Submission) -> str:
     sheet, lock = load(setup)
     return grade_submission(sheet, lock, sub, setup[3]).model_dump_json()
+
+
+class _Future(Protocol):
+    def result(self) -> str: ...
+
+
+def received(sheet: Sheet, lock: SheetLock, runner: Runner, sub: Submission, future: _Future) -> ScoreReport:
+    """A worker's report; a worker that failed (it could not load the sheet, it died) is that
+    student's grader_error report, made here, so the batch goes on."""
+    try:
+        return ScoreReport.model_validate_json(future.result())
+    except Exception as exc:
+        return grader_error_report(sheet, lock, sub.student, exc, runner.isolation)

@@ -79,3 +79,66 @@ def test_dask_scheduler_addresses_are_checked():
         DaskBackend("http://example")
     with pytest.raises(SheetError, match="number of workers"):
         DaskBackend("local:many")
+
+
+@pytest.fixture
+def external_dask(tmp_path):
+    """`dask scheduler` and a `dask worker` as their own processes, started from another folder,
+    as a course's cluster would be."""
+    pytest.importorskip("distributed")
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    quiet = {"cwd": elsewhere, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--dashboard-address", ":0"], **quiet)]
+    time.sleep(2)
+    procs.append(subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                   "--no-dashboard"], **quiet))
+    try:
+        yield address
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def test_an_external_dask_cluster_grades_a_relative_submissions_path(tmp_path, external_dask, monkeypatch):
+    """The README writes SUBMISSIONS relative to the repository: the plan carries absolute paths."""
+    from grader.backends.dask import DaskBackend
+
+    monkeypatch.chdir(REPO)
+    sheet = load_sheet("inf264-ex4")
+    subs = Path("submissions_example") / "inf264-ex4"
+    runner = ProcessRunner(sheet.spec.limits)
+    serial = grade_batch(sheet, subs, tmp_path / "serial", runner, backend=SerialBackend())
+    dask = grade_batch(sheet, subs, tmp_path / "dask", runner, backend=DaskBackend(external_dask))
+    assert sorted(dask.graded) == sorted(serial.graded)
+    assert all(r.run.status != "grader_error" for r in dask.reports)
+    gradebooks = [(tmp_path / name / "gradebook.csv").read_bytes() for name in ("serial", "dask")]
+    assert gradebooks[0] == gradebooks[1]
+
+
+def test_a_worker_that_fails_is_that_students_report_not_the_batchs_end():
+    from grader.backends.worker import received
+    from grader.discover import discover
+    from grader.lock import require_fresh_lock
+
+    class Failed:
+        def result(self) -> str:
+            raise FileNotFoundError("No such file or directory: 'submissions_example/x'")
+
+    sheet = load_sheet("inf264-ex4")
+    sub = discover(REPO / "submissions_example" / "inf264-ex4")[0]
+    report = received(sheet, require_fresh_lock(sheet), ProcessRunner(), sub, Failed())
+    assert report.student == sub.student and report.run.status == "grader_error"
+    assert "FileNotFoundError" in report.run.grader_error
