@@ -77,7 +77,7 @@ def regrade_now(svc: Service, sheet_id: str, poll_s: float = 0.5) -> RegradeResu
     offered = svc.course.offer(sheet_id)
     if offered is None:
         raise CourseError(f"no sheet {sheet_id!r} in this course: {', '.join(svc.course.sheets)}")
-    svc.sheets.get(sheet_id)
+    svc.sheets.get(sheet_id, recheck=True)
     with transaction(svc.factory) as session:
         regrade_id = start_regrade(session, offered[0], sheet_id)
     svc.pool.start()

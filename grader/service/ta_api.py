@@ -86,7 +86,7 @@ def manual_points(sheet_id: str, file: UploadFile, _: TA, svc: Svc) -> Applied:
 def regrade(sheet_id: str, _: TA, svc: Svc) -> RegradeStarted:
     offer, _sheet = _offered(svc, sheet_id)
     try:
-        svc.sheets.get(sheet_id)
+        svc.sheets.get(sheet_id, recheck=True)
     except SheetError as exc:
         raise HTTPException(409, str(exc)) from None
     with transaction(svc.factory) as session:

@@ -41,19 +41,21 @@ _IDLE_S = 1.0  # also how soon a job queued by another process is seen
 
 
 class Sheets:
-    """The sheets and their locks, reloaded when ``grader lock`` rewrites a lock file."""
+    """The sheets and their locks, reloaded when ``grader lock`` rewrites a lock file. Until then
+    jobs are graded against the sheet as it was locked, even if its files are being edited."""
 
     def __init__(self, course: Course) -> None:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[int, Sheet, SheetLock]] = {}
         self._folders = {sid: sheet.folder for sid, (_, sheet) in course.sheets.items()}
 
-    def get(self, sheet_id: str) -> tuple[Sheet, SheetLock]:
+    def get(self, sheet_id: str, recheck: bool = False) -> tuple[Sheet, SheetLock]:
+        """``recheck``: load the sheet from disk even if its lock did not change (SheetError if stale)."""
         folder = self._folders[sheet_id]
         stamp = (folder / "expected.lock.json").stat().st_mtime_ns
         with self._lock:
             cached = self._cache.get(sheet_id)
-            if cached is None or cached[0] != stamp:
+            if cached is None or cached[0] != stamp or recheck:
                 sheet = load_sheet(folder)
                 cached = (stamp, sheet, ready_lock(sheet))
                 self._cache[sheet_id] = cached

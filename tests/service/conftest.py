@@ -56,9 +56,9 @@ class Live:
     server: uvicorn.Server
     thread: threading.Thread
 
-    def client(self, who: str | None = None, **kwargs: Any) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30, **kwargs)
+    def client(self, who: str | None = None, headers: dict[str, str] | None = None) -> httpx.Client:
+        sent = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+        return httpx.Client(base_url=self.url, headers={**sent, **(headers or {})}, timeout=30)
 
     def stop(self) -> None:
         self.server.should_exit = True
