@@ -20,6 +20,7 @@ from grader.discover import discover
 from grader.report import ScoreReport
 from grader.runner import Runner
 from grader.sandbox.doctor import SandboxUnavailable, choose_runner, diagnose
+from grader.service.commands import register as register_service_commands
 from grader.sheet import Sheet, SheetError, all_sheet_ids, load_sheet
 from grader.spec import SheetSpec
 from grader.textsafe import one_line, plain
@@ -304,21 +305,30 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+def _course_schema() -> dict[str, object]:
+    from grader.service.course import CourseSpec
+
+    return CourseSpec.model_json_schema()
+
+
 _SCHEMAS: dict[str, Callable[[], dict[str, object]]] = {
     "sheet": SheetSpec.model_json_schema,
     "report": ScoreReport.model_json_schema,
+    "course": _course_schema,
 }
 
 
 @app.command()
-def schema(what: Annotated[str, typer.Argument(help="sheet or report")] = "sheet") -> None:
-    """Print the JSON Schema of sheet.yaml or of report.json."""
+def schema(what: Annotated[str, typer.Argument(help="sheet, report or course")] = "sheet") -> None:
+    """Print the JSON Schema of sheet.yaml, report.json or course.yaml."""
     if what not in _SCHEMAS:
         typer.secho(f"error: schema is one of {sorted(_SCHEMAS)}", fg="red", err=True)
         raise typer.Exit(2)
     json.dump(_SCHEMAS[what](), sys.stdout, indent=2)
     typer.echo()
 
+
+register_service_commands(app, _errors)
 
 if __name__ == "__main__":
     app()

@@ -18,7 +18,9 @@ from grader.service.state import Service, open_database, state_folder
 
 
 def database_url(course: Path, db: str | None, state: Path | None) -> str:
-    return db or default_url(state_folder(course, state))
+    """``db``, or the state folder's SQLite file; the state folder is made either way (links go there)."""
+    folder = state_folder(course, state)
+    return db or default_url(folder)
 
 
 def upgrade_database(url: str) -> str:

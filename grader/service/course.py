@@ -24,8 +24,9 @@ VISIBILITY_HELP = ("full: the whole report; correctness: passed/failed and point
                    "missing or unusable, which cells raised; none: only that it was received")
 
 
-class CourseError(Exception):
-    """``course.yaml``, the roster or the state folder is unusable: a course-staff error."""
+class CourseError(SheetError):
+    """``course.yaml``, the roster or the state folder is unusable: a course-staff error, which
+    the CLI reports as it reports a broken sheet (one line, exit 2)."""
 
 
 class Attempts(Frozen):
