@@ -94,3 +94,17 @@ def test_grader_submit_round_trip(live) -> None:
     code, out = run("submit", "inf264-ex4", str(EXAMPLES / "bob.py"), "--server", server.url,
                     "--token", "forged")
     assert code == 2 and "401: unknown or revoked token" in out
+
+
+def test_the_example_course_offers_every_sheet() -> None:
+    import yaml
+
+    from grader.service.course import CourseSpec
+    from grader.service.roster import read_roster
+    from grader.sheet import all_sheet_ids
+
+    folder = EXAMPLES.parent / "course"
+    spec = CourseSpec.model_validate(yaml.safe_load((folder / "course.yaml").read_text()))
+    assert sorted(o.sheet for o in spec.sheets) == all_sheet_ids()
+    assert all(o.deadline and o.opens for o in spec.sheets)
+    assert [p.id for p in read_roster(folder / "roster.csv")] == ["alice", "bob", "carol", "dave"]

@@ -83,3 +83,25 @@ def test_visibility_before_the_deadline(live, level: str) -> None:
     else:
         assert shown["score"] == full["report"]["score"] and {c["status"] for c in shown["checks"]} <= {
             "passed", "failed", "error", "pending"}
+
+
+@pytest.mark.sandbox
+def test_graded_in_the_bubblewrap_sandbox(tmp_path: Path, db_url: str | None) -> None:
+    from grader.service.server import runner_factory
+    from tests.service.conftest import start_live, write_course
+
+    course = write_course(tmp_path / "course", [offer()])
+    server = start_live(course, db_url, runner_for=runner_factory(unsafe=False, state=course / "state"))
+    try:
+        with server.client("alice") as alice, server.client("ta") as ta:
+            notebook = (EXAMPLES / "alice" / "exercise4.ipynb").read_bytes()
+            first = upload(alice, "inf264-ex4", "exercise4.ipynb", notebook).json()
+            second = upload(alice, "inf264-ex4", "exercise4.ipynb", notebook + b" ").json()
+            for sub in (first, second):  # the second runs in the sandbox the first one warmed
+                wait_done(alice, sub, timeout=180)
+            reports = [json.loads(ta.get(f"/api/ta/submissions/{s['id']}/report.json").text)
+                       for s in (first, second)]
+    finally:
+        server.stop()
+    assert all("bubblewrap" in r["run"]["isolation"] and r["run"]["status"] == "completed" for r in reports)
+    assert reports[0]["score"] == reports[1]["score"] > 0
