@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from grader.backends import REGISTRY as BACKENDS
-from grader.discover import discover
+from grader.discover import BatchError, discover
 from grader.report import ScoreReport
 from grader.runner import Runner
 from grader.sandbox.doctor import SandboxUnavailable, choose_runner, diagnose
@@ -40,7 +40,7 @@ def _errors() -> Iterator[None]:
     """Grader and sheet errors end the command with one line (a traceback with --debug)."""
     try:
         yield
-    except (SheetError, SandboxUnavailable, FileNotFoundError, NotADirectoryError) as exc:
+    except (SheetError, BatchError, SandboxUnavailable, FileNotFoundError, NotADirectoryError) as exc:
         if _state["debug"]:
             raise
         typer.secho(f"error: {exc}", fg="red", err=True)

@@ -85,6 +85,29 @@ def discover(folder: Path) -> list[Submission]:
             for p, (student, notes) in zip(entries, _assign_ids(entries), strict=True)]
 
 
+class BatchError(Exception):
+    """The folders of a batch do not fit together (a TA's slip); nothing was graded."""
+
+
+def check_out(submissions: Path, out: Path, subs: list[Submission]) -> None:
+    """OUT must not be inside SUBMISSIONS (its report folders would be graded as students) nor
+    hold, where a student's report folder goes, a file or link of someone else's."""
+    subs_dir, out_dir = submissions.resolve(), out.resolve()
+    if out_dir == subs_dir or subs_dir in out_dir.parents:
+        raise BatchError(f"--out {out} is inside SUBMISSIONS {submissions}: its report folders would be "
+                         "graded as students; choose a folder outside it")
+    taken = [out / s.student for s in subs if (out / s.student).is_symlink()
+             or ((out / s.student).exists() and not (out / s.student).is_dir())]
+    if taken:
+        raise BatchError(f"{', '.join(map(str, taken[:5]))} in OUT is a file or link where a student's "
+                         "report folder goes: move it away, or choose another --out")
+    inside = [s.student for s in subs
+              if (out_dir / s.student) == subs_dir or (out_dir / s.student) in subs_dir.parents]
+    if inside:
+        raise BatchError(f"SUBMISSIONS {submissions} is where the report folder of {inside[0]!r} would go: "
+                         "choose another --out")
+
+
 def discovery_warnings(subs: list[Submission]) -> list[str]:
     """One line per submission graded under an id other than its name, for the TA."""
     return [f"{s.source_name} is graded as {s.student!r}: {'; '.join(s.notes)}"

@@ -22,7 +22,7 @@ from grader.backends import Backend
 from grader.backends.serial import SerialBackend
 from grader.calibration import environment_warnings
 from grader.datasets import graded_on, identity
-from grader.discover import Submission, discover, discovery_warnings
+from grader.discover import Submission, check_out, discover, discovery_warnings
 from grader.lock import SheetLock, calibration_problems, require_fresh_lock
 from grader.report import ScoreReport
 from grader.runner import Runner
@@ -95,10 +95,11 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     if problems:
         raise SheetError("; ".join(problems))
     record = lock.calibrations.get(data)
+    subs = discover(submissions)
+    check_out(submissions, out, subs)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
         stale.unlink()
-    subs = discover(submissions)
     label = graded_on(sheet)
     todo = [s for s in subs
             if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, label)]

@@ -13,6 +13,8 @@ from pydantic import Field, JsonValue
 
 from grader.spec import Frozen
 
+_MAX_CELLS = 1_000_000  # a result claiming more is forged: no limit lets a run have that many cells
+
 RunStatus = Literal[
     "completed",           # every cell ran (some may have raised); answers were read
     "timeout",             # the whole run passed its wall-clock limit and was killed
@@ -83,7 +85,7 @@ class Job(Frozen):
 
 
 class CellError(Frozen):
-    index: int = Field(description="0-based position of the cell in the notebook or script")
+    index: int = Field(ge=0, le=_MAX_CELLS, description="0-based position of the cell in the file")
     kind: Literal["error", "timeout"]
     ename: str
     evalue: str
@@ -100,7 +102,7 @@ class ProbeOutcome(Frozen):
 class RunResult(Frozen):
     status: RunStatus
     message: str = ""
-    n_cells: int = 0
+    n_cells: int = Field(0, ge=0, le=_MAX_CELLS)
     cell_errors: list[CellError] = Field(default_factory=list)
     answers: dict[str, JsonValue] = Field(default_factory=dict)
     probes: dict[str, list[ProbeOutcome]] = Field(default_factory=dict)
@@ -112,7 +114,7 @@ class RunResult(Frozen):
         default_factory=dict, description="answers a cell had defined and a later one removed: that cell")
     stdout: str = ""
     stderr: str = ""
-    duration_s: float = 0.0
+    duration_s: float = Field(0.0, ge=0.0, le=10 * 86400, description="as the driver measured it")
 
     @classmethod
     def failure(cls, status: RunStatus, message: str, **extra: Any) -> RunResult:

@@ -25,7 +25,7 @@ from typing import IO, Protocol
 
 from pydantic import ValidationError
 
-from grader.job import Job, ProbeOutcome, RunResult, RunStatus, SecretFrame
+from grader.job import Job, ProbeCall, ProbeOutcome, RunResult, SecretFrame
 from grader.sandbox.channel import ChannelClosed, ChannelError, ChannelTimeout, ResultChannel, parse_json
 from grader.sandbox.scratch import scratch_dir
 from grader.spec import Limits
@@ -149,6 +149,12 @@ class Started:
             if not keep_open:
                 self.proc.stdin.close()
 
+    def close_stdin(self) -> None:
+        """No hidden probes will follow: a driver waiting for them reads the end of its input."""
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+
     def send(self, data: bytes, deadline: float) -> bool:
         """Write data and close stdin, never blocking past the deadline (a run may stop reading)."""
         assert self.proc.stdin is not None
@@ -196,9 +202,10 @@ def driver_argv(python: str, harness: str, job_path: str, preload: str = "") -> 
 def drive(started: Started, job: Job, wall_s: float) -> tuple[RunResult, Exit]:
     """Let the driver go, read its frames, then end it: what it sent, and how it ended.
 
-    With hidden probes, their inputs go in only after the first frame (answers, run log) is out,
-    and the log the run writes after that is not kept: from then on only the probes' outcomes
-    count. Once every frame is in, the run gets a moment to exit and is then killed."""
+    Hidden probes go in only after a first frame that says the run completed, and from then on
+    nothing the run does reaches the student but those probes' outcomes: not its log, not its
+    exit code or signal. A first frame that cannot be read ends the run at once (its status says
+    why, not a timeout). Once every frame is in, the run gets a moment to exit and is killed."""
     deadline = time.monotonic() + wall_s
     secret = job.secret_calls()
     started.go(keep_open=bool(secret))
@@ -206,19 +213,30 @@ def drive(started: Started, job: Job, wall_s: float) -> tuple[RunResult, Exit]:
         result = parse_result(started.channel.read_frame(deadline))
     except ChannelTimeout:
         return RunResult.failure("crashed", "no result"), started.finish(0)
+    except ChannelClosed as exc:  # it ended (or closed its channel): its exit code says how
+        started.close_stdin()
+        return RunResult.failure("crashed", str(exc)), started.finish(max(0.0, deadline - time.monotonic()))
     except ChannelError as exc:
-        status: RunStatus = "crashed" if isinstance(exc, ChannelClosed) else "malformed_result"
-        return RunResult.failure(status, str(exc)), started.finish(max(0.0, deadline - time.monotonic()))
+        ended = started.finish(0)
+        return RunResult.failure("malformed_result", str(exc)), Exit(ended.returncode, False, ended.log)
     log_end = len(started.log)
-    if secret:
-        payload = json.dumps({name: [c.model_dump() for c in calls] for name, calls in secret.items()})
-        second: dict[str, list[ProbeOutcome]] = {}
-        with contextlib.suppress(ChannelError):
-            if started.send(payload.encode() + b"\n", deadline):
-                second = _secret_outcomes(started.channel.read_frame(deadline))
-        result = result.model_copy(update={"probes": job.merge_probes(result.probes, second)})
+    if secret and result.status == "completed":
+        result = result.model_copy(update={"probes": job.merge_probes(result.probes, _second(started, secret,
+                                                                                          deadline))})
+    started.close_stdin()
     exit = started.finish(min(_EXIT_GRACE_S, max(0.0, deadline - time.monotonic())))
-    return result, Exit(exit.returncode, False, bytes(started.log[:log_end]).decode("utf-8", "replace"))
+    after = Exit(exit.returncode, False, bytes(started.log[:log_end]).decode("utf-8", "replace"))
+    return result, after if result.status != "completed" or not secret else Exit(0, False, after.log)
+
+
+def _second(started: Started, secret: dict[str, list[ProbeCall]], deadline: float) -> dict[
+        str, list[ProbeOutcome]]:
+    """Send the hidden calls, read their outcomes; none if the run stops answering."""
+    payload = json.dumps({name: [c.model_dump() for c in calls] for name, calls in secret.items()})
+    with contextlib.suppress(ChannelError):
+        if started.send(payload.encode() + b"\n", deadline):
+            return _secret_outcomes(started.channel.read_frame(deadline))
+    return {}
 
 
 def interpret(result: RunResult, exit: Exit, job: Job, killed_why: str = "") -> RunResult:

@@ -220,3 +220,37 @@ def test_special_files_are_not_read(tmp_path, sheet, monkeypatch):
         assert prepared_main(tmp_path, sheet, subs["anna"]) == "exercise4.py"
     with pytest.raises(SubmissionProblem, match=r"pipe\.py: not a regular file or folder"):
         prepare(subs["pipe"], sheet, tmp_path / "work")
+
+
+def test_out_inside_or_equal_to_submissions_is_refused(tmp_path):
+    from grader.discover import BatchError, check_out
+
+    subs = tmp_path / "subs"
+    (subs / "alice").mkdir(parents=True)
+    found = discover(subs)
+    for out in (subs, subs / "out"):
+        with pytest.raises(BatchError, match="inside SUBMISSIONS"):
+            check_out(subs, out, found)
+    check_out(subs, tmp_path / "out", found)  # beside it: fine
+
+
+def test_a_file_where_a_report_folder_goes_is_refused_before_grading(tmp_path):
+    """Review finding: a TA's note OUT/carol made the batch die half-way (FileExistsError)."""
+    from grader.discover import BatchError, check_out
+
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    (subs / "carol").mkdir(parents=True)
+    out.mkdir()
+    (out / "carol").write_text("TA notes")
+    with pytest.raises(BatchError, match="where a student's report folder goes"):
+        check_out(subs, out, discover(subs))
+
+
+def test_submissions_where_a_report_folder_would_go_is_refused(tmp_path):
+    from grader.discover import BatchError, check_out
+
+    subs = tmp_path / "subs"
+    (subs / "subs.py").parent.mkdir(parents=True)
+    (subs / "subs.py").write_text("x = 1\n")
+    with pytest.raises(BatchError, match="report folder of 'subs'"):
+        check_out(subs, tmp_path, discover(subs))

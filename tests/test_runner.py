@@ -1,5 +1,7 @@
 """The ProcessRunner and the harness driver, end to end on small scripts and notebooks."""
 
+import time
+
 import nbformat
 import pytest
 
@@ -174,3 +176,35 @@ def test_a_run_that_never_lets_its_hidden_probes_finish(tmp_path):
     result = ProcessRunner().run(j)
     assert result.status == "completed" and answers(result) == {"ok": 1}
     assert "no outcome" in (result.probes["f"][0].error or "")
+
+
+def _forge(payload: str) -> str:
+    return (_cmdline() + "import os\nfd = int(cmd[5])\n"
+            f"data = {payload!r}.encode()\nos.write(fd, str(len(data)).encode() + b'\\n' + data)\n")
+
+
+def test_a_forged_first_frame_gets_no_hidden_probes_and_no_exit_code_reaches_the_student(tmp_path):
+    """Review finding: a forged 'crashed' frame, then os._exit(hidden input) in a hidden probe,
+    showed the input as the exit code in the feedback."""
+    name = script(tmp_path, _forge('{"status": "crashed", "message": "x"}')
+                  + "def f(x):\n    os._exit(int(x) % 256)\n")
+    j = job(tmp_path, name).model_copy(update={"probes": {"f": [ProbeCall(args=[42.0], secret=True)]}})
+    result = ProcessRunner().run(j)
+    assert result.status == "crashed" and "42" not in result.message and "f" not in result.probes
+
+
+def test_an_oversized_first_frame_is_malformed_at_once_not_a_timeout(tmp_path):
+    """Review finding: it left the driver waiting for hidden probes until the wall clock."""
+    name = script(tmp_path, _cmdline() + "import os, time\nos.write(int(cmd[5]), b'99999999999\\n')\n"
+                  "time.sleep(60)\n")
+    j = job(tmp_path, name, total=30).model_copy(
+        update={"probes": {"f": [ProbeCall(args=[1.0], secret=True)]}})
+    started = time.monotonic()
+    result = ProcessRunner().run(j)
+    assert result.status == "malformed_result" and "larger than" in result.message
+    assert time.monotonic() - started < 10
+
+
+def test_impossible_values_in_a_forged_frame_are_malformed(tmp_path):
+    name = script(tmp_path, _forge('{"status": "completed", "n_cells": -5, "duration_s": -1e308}'))
+    assert ProcessRunner().run(job(tmp_path, name)).status == "malformed_result"
