@@ -7,20 +7,22 @@ from pathlib import Path
 import uvicorn
 
 from grader.service.app import create_app
-from grader.service.library import Runner, Sheet, choose_runner, diagnose
+from grader.service.library import Diagnosis, Runner, Sheet, choose_runner, diagnose
 from grader.service.state import Service, open_service
 from grader.service.worker import RunnerFactory
 
 
 def runner_factory(unsafe: bool, state: Path | None = None) -> RunnerFactory:
-    """The bubblewrap runner (checked once, here) unless ``unsafe``; it hides the sheet, its
-    reference and the service's state from student code."""
-    diagnosis = diagnose()
+    """The bubblewrap runner (the machine probed once, on first use) unless ``unsafe``; it hides
+    the sheet, its reference and the service's state from student code."""
+    probed: list[Diagnosis] = []
 
     def runner_for(sheet: Sheet) -> Runner:
+        if not probed:
+            probed.append(diagnose())
         private = (sheet.folder, sheet.reference_dir, *([state] if state else []))
         return choose_runner(sheet.spec.limits, allow_unsandboxed=unsafe, private=private,
-                             diagnosis=diagnosis)
+                             diagnosis=probed[0])
     return runner_for
 
 
