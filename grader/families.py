@@ -52,6 +52,7 @@ class Choice:
     exact: bool  # every choice of the family matches the student's
     outside: list[str]  # the student's choices the sheet does not allow ([] when inside)
     note: str  # what the feedback says about the configuration
+    default: bool  # the training's first family, the reference's own (calibrated in the record's stats)
     recorded: bool = True  # False: no fit() call was recorded, the default family stands in
 
 
@@ -72,14 +73,15 @@ def choose(training: Training, raw: Sequence[Any]) -> Choice:
     records = fit_records(raw, training)
     if not records:
         return Choice(default, True, [], "no `fit` call of yours was recorded (numbers typed in?), so "
-                      f"the reference's configuration ({default.label}) is assumed", recorded=False)
+                      f"the reference's configuration ({default.label}) is assumed", True, recorded=False)
     counts = Counter(r.model_dump_json() for r in records)
     mine = FitRecord.model_validate_json(counts.most_common(1)[0][0])
     family = max(training.families, key=lambda f: _closeness(mine, f))
     outside = _outside(training, mine)
     exact = not outside and _closeness(mine, family)[:2] == (True, True) and _same_scale(mine, family)
     calls = f"{len(records)} `fit` calls, most often " if len(records) > 1 else ""
-    return Choice(family, exact, outside, f"your configuration ({calls}{mine.describe()})")
+    return Choice(family, exact, outside, f"your configuration ({calls}{mine.describe()})",
+                  family == default)
 
 
 def _closeness(mine: FitRecord, family: Family) -> tuple[bool, bool, float, float]:

@@ -21,7 +21,7 @@ from grader.calibration import CalibrationRecord, Stat
 from grader.harness import wire
 from grader.job import RunResult
 from grader.sheet import Sheet, SheetError, hash_tree
-from grader.spec import Frozen, FunctionCheck
+from grader.spec import Frozen, FunctionCheck, ModelCheck, RangeCheck
 
 
 class Environment(Frozen):
@@ -112,16 +112,18 @@ def rederive(sheet: Sheet, record: CalibrationRecord) -> CalibrationRecord:
         name: again(stats) for name, stats in record.families.items() if name in _other_families(sheet)}})
 
 
-def _other_families(sheet: Sheet) -> list[str]:
-    """The training families beyond the default (calibrated in ``CalibrationRecord.families``)."""
-    return [f.name for f in sheet.spec.training.families[1:]] if sheet.spec.training else []
+def _other_families(sheet: Sheet, check: RangeCheck | ModelCheck | None = None) -> list[str]:
+    """The training families beyond the default (calibrated in ``CalibrationRecord.families``),
+    of the sheet or of one check."""
+    trainings = sheet.spec.trainings if check is None else [sheet.spec.training_of(check)]
+    return [f.name for t in trainings if t for f in t.families[1:]]
 
 
 def calibration_problems(sheet: Sheet, lock: SheetLock, dataset: str) -> list[str]:
-    """Calibrated checks with no measurements for the data being graded on (in every family)."""
+    """Calibrated checks with no measurements for the data being graded on (in each of their families)."""
     record = lock.calibrations.get(dataset)
-    tables = [record.stats, *(record.families.get(f, {}) for f in _other_families(sheet))] if record else [{}]
-    missing = list(dict.fromkeys(c.key for c in sheet.spec.calibrated() for t in tables if c.key not in t))
+    missing = [c.key for c in sheet.spec.calibrated() if record is None or c.key not in record.stats
+               or any(c.key not in record.families.get(f, {}) for f in _other_families(sheet, c))]
     if not missing:
         return []
     return [f"no calibration of {', '.join(missing)} on “{dataset}”: run `grader calibrate {sheet.id}`"

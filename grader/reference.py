@@ -34,15 +34,19 @@ from grader.report import ScoreReport
 from grader.runner import Runner
 from grader.score import run_context, run_info, score
 from grader.sheet import Sheet, SheetError
-from grader.spec import Family, ValueCheck
+from grader.spec import Family, ModelCheck, RangeCheck, Training, ValueCheck
+
+Variant = tuple[Training, Family]  # a family of one of the sheet's trainings
+OnRun = Callable[[int, dict[str, float]], None]
 
 
 def run_reference(sheet: Sheet, runner: Runner, seed: int | None = None,
-                  family: Family | None = None) -> RunResult:
+                  variant: Variant | None = None) -> RunResult:
+    """One run; under ``variant`` the reference gets ``GRADER_CONFIG={"training": …, **family}``."""
     if not sheet.reference_dir.is_dir():
         raise SheetError(f"the reference folder {sheet.reference_dir} of {sheet.id} does not exist")
     sub = Submission("reference", sheet.reference_dir, "folder")
-    config = family.config() if family else None
+    config = {"training": variant[0].name, **variant[1].config()} if variant else None
     with tempfile.TemporaryDirectory(prefix=f"grader-ref-{sheet.id}-") as tmp:
         try:
             return run_submission(sheet, sub, runner, Path(tmp), seed, config)[1]
@@ -65,53 +69,47 @@ def lock_sheet(sheet: Sheet, runner: Runner) -> SheetLock:
 
 
 def calibrate_sheet(sheet: Sheet, runner: Runner, runs: int | None = None,
-                    on_run: Callable[[int, dict[str, float]], None] | None = None) -> SheetLock:
-    """Run the reference with seeds 0…runs-1 (under each training family the sheet declares);
-    lock the default's seed 0 answers plus the measured ranges."""
+                    on_run: OnRun | None = None) -> SheetLock:
+    """Run the reference with seeds 0…runs-1 as it is, then under each further family of each
+    training (measuring the checks of that training); lock seed 0's answers plus the ranges."""
     checks = sheet.spec.calibrated()
     if not checks:
         raise SheetError(f"{sheet.id} has no calibrated range or model checks")
     n = runs or max(c.calibrated.runs for c in checks if c.calibrated)
-    families: list[Family | None] = list(sheet.spec.training.families) if sheet.spec.training else [None]
-    measured = [_measure(sheet, runner, family, n, on_run) for family in families]
-    stats = [{c.key: Stat.of(values[c.key], c.calibrated) for c in checks if c.calibrated}
-             for _, values in measured]
-    others = {f.name: s for f, s in zip(families[1:], stats[1:], strict=True) if f is not None}
+    first, stats = _measure(sheet, runner, checks, n, None, on_run)
+    others = {}
+    for training in sheet.spec.trainings:
+        governed = [c for c in checks if c.training == training.name]
+        for family in training.families[1:]:
+            others[family.name] = _measure(sheet, runner, governed, n, (training, family), on_run)[1]
     record = CalibrationRecord(dataset=identity(sheet), seeds=list(range(n)), environment=environment(),
-                               stats=stats[0], families=others)
-    lock = build_lock(sheet, measured[0][0], _previous(sheet))
+                               stats=stats, families=others)
+    lock = build_lock(sheet, first, _previous(sheet))
     lock = lock.model_copy(update={"calibrations": {**lock.calibrations, record.dataset: record}})
     write_lock(sheet, lock)
     return lock
 
 
-OnRun = Callable[[int, dict[str, float]], None]
-
-
-def _measure(sheet: Sheet, runner: Runner, family: Family | None, n: int,
-             on_run: OnRun | None) -> tuple[RunResult, dict[str, list[float]]]:
-    """The first run and, per calibrated check, its value in each of n seeded runs."""
-    checks = sheet.spec.calibrated()
+def _measure(sheet: Sheet, runner: Runner, checks: list[RangeCheck | ModelCheck], n: int,
+             variant: Variant | None, on_run: OnRun | None) -> tuple[RunResult, dict[str, Stat]]:
+    """The first run and the statistics of each check over n seeded runs."""
     values: dict[str, list[float]] = {c.key: [] for c in checks}
+    under = f"family {variant[1].name}, " if variant else ""
     first: RunResult | None = None
     for seed in range(n):
-        run = run_reference(sheet, runner, seed, family)
+        run = run_reference(sheet, runner, seed, variant)
         problems = reference_problems(sheet, run)
         if problems:
-            raise SheetError(f"reference of {sheet.id}, {_under(family)}seed {seed}: " + "; ".join(problems))
+            raise SheetError(f"reference of {sheet.id}, {under}seed {seed}: " + "; ".join(problems))
         ctx, _ = run_context(sheet, run, None)
         measured = {c.key: statistic(c, ctx) for c in checks}
         for key, value in measured.items():
             values[key].append(value)
         first = first or run
         if on_run:
-            on_run(seed, {f"{k}{' [' + family.name + ']' if family else ''}": v for k, v in measured.items()})
+            on_run(seed, {f"{k} [{variant[1].name}]" if variant else k: v for k, v in measured.items()})
     assert first is not None
-    return first, values
-
-
-def _under(family: Family | None) -> str:
-    return f"family {family.name}, " if family else ""
+    return first, {c.key: Stat.of(values[c.key], c.calibrated) for c in checks if c.calibrated}
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,7 @@ def check_reference(sheet: Sheet, runner: Runner) -> ReferenceCheck:
     problems += _unearned(report)
     problems += _follow_through_problems(sheet, lock)
     problems += calibration_problems(sheet, lock, identity(sheet))
-    if sheet.spec.training and not problems:
+    if sheet.spec.trainings and not problems:
         problems += _family_problems(sheet, runner, lock, run)
     return ReferenceCheck(sheet.id, problems, report)
 
@@ -147,17 +145,17 @@ def _unearned(report: ScoreReport, prefix: str = "") -> list[str]:
 def _family_problems(sheet: Sheet, runner: Runner, lock: SheetLock, default_run: RunResult) -> list[str]:
     """Each declared family: the reference under it (one run, seed 0) is read as that family and
     earns every automatic point against that family's own calibration."""
-    assert sheet.spec.training is not None
     problems: list[str] = []
-    for i, family in enumerate(sheet.spec.training.families):
-        run = default_run if i == 0 else run_reference(sheet, runner, 0, family)
-        prefix = f"family {family.name}: "
-        problems += [prefix + p for p in reference_problems(sheet, run)]
-        choice = families.choose(sheet.spec.training, run.training)
-        if choice.family != family or not choice.exact or choice.outside:
-            problems.append(f"{prefix}its fit() calls read as {choice.note}, not as {family.label}")
-        report = score(sheet, lock, run, student="reference", info=run_info(run, "", runner.isolation))
-        problems += _unearned(report, prefix)
+    for training in sheet.spec.trainings:
+        for i, family in enumerate(training.families):
+            run = default_run if i == 0 else run_reference(sheet, runner, 0, (training, family))
+            prefix = f"family {family.name}: "
+            problems += [prefix + p for p in reference_problems(sheet, run)]
+            choice = families.choose(training, run.training)
+            if choice.family != family or not choice.exact or choice.outside:
+                problems.append(f"{prefix}its fit() calls read as {choice.note}, not as {family.label}")
+            report = score(sheet, lock, run, student="reference", info=run_info(run, "", runner.isolation))
+            problems += _unearned(report, prefix)
     return problems
 
 

@@ -189,8 +189,10 @@ class Family(Frozen):
 
 
 class Training(Frozen):
-    """The choices a sheet allows and the families calibrated within them (the first: the reference's)."""
+    """One training the sheet leaves open: the choices it allows and the families calibrated within
+    them (the first: the reference's). The reference receives ``{"training": name, **family}``."""
 
+    name: str = Field(pattern=IDENT, description="named by the calibrated checks it governs")
     input_dim: int | None = Field(None, ge=1, description="only fit() calls on inputs of this many "
                                                             "features count (784: MNIST images)")
     choices: Choices
@@ -198,9 +200,6 @@ class Training(Frozen):
 
     @model_validator(mode="after")
     def _families_within_choices(self) -> Training:
-        names = [f.name for f in self.families]
-        if len(set(names)) != len(names):
-            raise ValueError(f"family names must be unique: {names}")
         for f in self.families:
             rates = self.choices.optimizers.get(f.optimizer)
             allowed = (f.activation in self.choices.activations, f.batch_size in self.choices.batch_sizes,
@@ -218,16 +217,20 @@ class _Accepted(_Check):
     bounds: Interval | None = Field(None, description="a bound the sheet states")
     calibrated: Calibration | None = Field(None, description="from `grader calibrate`")
     what: str = Field("", description="what the number is, for feedback")
+    training: str | None = Field(None, pattern=IDENT, description="the sheet's training (by name) whose "
+                                                                  "families this number is calibrated in")
     fallback: Interval | None = Field(
-        None, description="calibrated checks of a sheet with `training`: the bound the sheet states "
-                          "for a configuration its families do not cover")
+        None, description="with `training`: the bound the sheet states for a configuration its "
+                          "families do not cover")
 
     @model_validator(mode="after")
     def _one_rule(self) -> _Accepted:
         if (self.bounds is None) == (self.calibrated is None):
             raise ValueError("give exactly one of bounds or calibrated")
-        if self.fallback is not None and self.calibrated is None:
-            raise ValueError("fallback is for calibrated checks (a stated bound needs none)")
+        if (self.training or self.fallback) and self.calibrated is None:
+            raise ValueError("training and fallback are for calibrated checks (a stated bound needs none)")
+        if (self.training is None) != (self.fallback is None):
+            raise ValueError("a check calibrated per training family states its fallback bound, and only it")
         return self
 
 
@@ -391,17 +394,24 @@ class SheetSpec(Frozen):
     executor: Literal["nbclient", "lean"] = Field(
         "nbclient", description="how notebooks run: a Jupyter kernel (nbclient, the faithful mode) or "
                                 "IPython's InteractiveShell in the sandbox's interpreter (lean, no kernel)")
-    training: Training | None = Field(None, description="the training choices the sheet leaves open "
-                                                        "and the configuration families calibrated")
+    trainings: list[Training] = Field(default_factory=list, description="trainings whose choices the "
+                                      "sheet leaves open, and the configuration families calibrated")
     tasks: list[Task] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _fallbacks(self) -> SheetSpec:
-        lacking = [c.key for c in self.calibrated() if c.fallback is None]
-        if self.training and lacking:
-            raise ValueError(f"a sheet with training families states a fallback bound for every "
-                             f"calibrated check; missing: {lacking}")
+    def _trainings(self) -> SheetSpec:
+        names = [t.name for t in self.trainings]
+        families = [f.name for t in self.trainings for f in t.families]
+        for what, found in (("training", names), ("family", families)):
+            if len(set(found)) != len(found):
+                raise ValueError(f"{what} names must be unique across the sheet: {found}")
+        unknown = [c.key for c in self.calibrated() if c.training and c.training not in names]
+        if unknown:
+            raise ValueError(f"checks name a training the sheet does not declare: {unknown}")
         return self
+
+    def training_of(self, check: RangeCheck | ModelCheck) -> Training | None:
+        return next((t for t in self.trainings if t.name == check.training), None)
 
     @model_validator(mode="after")
     def _unique(self) -> SheetSpec:

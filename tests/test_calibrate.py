@@ -68,24 +68,26 @@ def test_lock_keeps_calibration_until_the_reference_changes(tiny, tmp_path):
         grade_batch(tiny, tmp_path, tmp_path / "out", ProcessRunner())
 
 
-FAMILIES_SHEET = SHEET.replace("tasks:", """training:
-  choices:
-    optimizers: {adam: {low: 0.0001, high: 0.01}, sgd: {low: 0.01, high: 1.0}}
-    activations: [relu, sigmoid]
-    batch_sizes: [32, 64]
-    validation: [data]
-  families:
-    - {name: reference, label: Adam + ReLU, optimizer: adam, learning_rate: 0.001, activation: relu,
-       batch_size: 32}
-    - {name: sgd, label: SGD + sigmoid, optimizer: sgd, learning_rate: 0.1, activation: sigmoid,
-       batch_size: 64}
-tasks:""").replace("side: lower}", "side: lower}\n        fallback: {low: 0.5}")
+FAMILIES_SHEET = SHEET.replace("tasks:", """trainings:
+  - name: fit
+    choices:
+      optimizers: {adam: {low: 0.0001, high: 0.01}, sgd: {low: 0.01, high: 1.0}}
+      activations: [relu, sigmoid]
+      batch_sizes: [32, 64]
+      validation: [data]
+    families:
+      - {name: reference, label: Adam + ReLU, optimizer: adam, learning_rate: 0.001, activation: relu,
+         batch_size: 32}
+      - {name: sgd, label: SGD + sigmoid, optimizer: sgd, learning_rate: 0.1, activation: sigmoid,
+         batch_size: 64}
+tasks:""").replace("side: lower}", "side: lower}\n        training: fit\n        fallback: {low: 0.5}")
 # the reference reads GRADER_CONFIG; without Keras, it leaves the fit record the harness would make
 FIT = ('import sys\nsys.modules["_grader_training"].RECORDS.append({{"optimizer": "{0}", '
        '"learning_rate": {1}, "activations": ["{2}"], "batch_size": {3}, "validation": "data"}})\n')
 FAMILY_REFERENCE = """import json, os, sys
 c = {"optimizer": "adam", "learning_rate": 0.001, "activation": "relu", "batch_size": 32,
-     **json.loads(os.environ.get("GRADER_CONFIG", "{}"))}
+      **json.loads(os.environ.get("GRADER_CONFIG", "{}"))}
+assert c.get("training", "fit") == "fit"
 sys.modules["_grader_training"].RECORDS.append({"optimizer": c["optimizer"],
     "learning_rate": c["learning_rate"], "activations": [c["activation"]], "batch_size": c["batch_size"],
     "validation": "data"})

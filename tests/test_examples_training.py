@@ -92,3 +92,27 @@ def test_kiel(trained):
     mallory = r["mallory_interp_model"]  # np.interp behind a predict() and a lying __class__
     assert status(mallory, "eckerle_model") == "failed" and "of type `Interpolator`, not a trained " \
         "Keras model" in _message(mallory, "eckerle_model")
+
+
+def test_statphys_students_are_judged_by_the_family_they_trained(trained):
+    sheet_id, r = trained
+    if sheet_id != "statphys-1":
+        pytest.skip("statphys-1 only")
+    families = {"erin_sgd_sigmoid": ("SGD (lr 0.1) + sigmoid, batch 64", "sgd (lr 0.1) + sigmoid, batch 64, "
+                                     "validation_split"),
+                "frank_tanh_adam": ("Adam (lr 0.001) + tanh, batch 128", "adam (lr 0.001) + tanh, batch 128")}
+    for student, (family, theirs) in families.items():
+        report = r[student]
+        assert report.score == pytest.approx(5.5) and all(
+            c.status in ("passed", "pending") for t in report.tasks for c in t.checks), student
+        ranges = [c for t in report.tasks for c in t.checks if c.kind == "range"]
+        assert len(ranges) == 3 and all(f"calibrated for {family}: 5 reference runs" in c.message
+                                        and theirs in c.message for c in ranges), student
+        trends = [c.message for t in report.tasks for c in t.checks if c.kind == "trend"]
+        assert "Spearman rank correlation ≥ 0.6" in trends[0] and "std (ddof=1) / mean ≤ 0.05" in trends[1]
+    dave = r["dave_trains_badly"]  # SGD at lr 0.0005: outside the sheet's choices, the stated bound fails it
+    ranges = [c for t in dave.tasks for c in t.checks if c.kind == "range"]
+    assert all("below the accepted range ≥ 0.5" in c.message and "learning rate 0.0005 for sgd" in c.message
+               for c in ranges)
+    alice = r["alice"]  # the reference's own configuration
+    assert "calibrated for Adam (lr 0.001) + ReLU, batch 32" in _message(alice, "val_accs_30")

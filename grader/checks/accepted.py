@@ -35,7 +35,8 @@ def subject(check: Judged) -> str:
 
 
 def check(spec: Judged, ctx: Context) -> Outcome:
-    choice = families.choose(ctx.sheet.spec.training, ctx.training) if ctx.sheet.spec.training else None
+    training = ctx.sheet.spec.training_of(spec)
+    choice = families.choose(training, ctx.training) if training else None
     try:
         stat = _stat(spec, ctx, choice)
     except KeyError:
@@ -63,8 +64,7 @@ def _stat(spec: Judged, ctx: Context, choice: families.Choice | None) -> Stat | 
         return None
     if ctx.calibration is None:
         raise KeyError(spec.key)
-    training = ctx.sheet.spec.training
-    if choice is None or training is None or choice.family == training.families[0]:
+    if choice is None or choice.default:
         return ctx.calibration.stat(spec.key)
     return ctx.calibration.stat(spec.key, choice.family.name)
 

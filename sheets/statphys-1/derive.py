@@ -41,6 +41,11 @@ def runs_xy(val_accs_30: Any) -> tuple[list[float], list[float]]:
     return list(range(len(accs))), accs
 
 
+def values_of(values: Any) -> list[float]:
+    """The runs' accuracies as a flat list (for the spread check)."""
+    return [float(v) for v in np.asarray(values, dtype=float).reshape(-1)]
+
+
 def mean_of(values: Any) -> float:
     return float(np.mean(np.asarray(values, dtype=float)))
 

@@ -269,3 +269,83 @@ def test_plot_with_malformed_answers_cannot_tell_what_to_show(runs, says):
     out = run_check(check(sheet, "plot", "plot-accuracy-per-run"), ctx)
     assert out.status == "error" and "cannot tell what the plot should show" in out.message
     assert says in out.message
+
+
+KEY_10 = "acc_hidden_10(val_acc_by_hidden)"
+SGD_SIGMOID = {"optimizer": "sgd", "learning_rate": 0.1, "activations": ["sigmoid"], "batch_size": 64,
+               "epochs": 5, "validation": "split", "input_dim": 784}
+
+
+def families_record(default, **families):
+    rule = Calibration(runs=3, sigmas=2, margin=0.01, side="lower")
+    return CalibrationRecord(dataset="test", seeds=[0, 1, 2], environment={},
+                             stats={KEY_10: Stat.of(default, rule)},
+                             families={name: {KEY_10: Stat.of(v, rule)} for name, v in families.items()})
+
+
+def judge_10(value, training):
+    cal = families_record([0.85, 0.86, 0.87], **{"sgd-sigmoid": [0.69, 0.70, 0.71],
+                                                 "adam-tanh": [0.80, 0.81, 0.82]})
+    sheet, ctx = ctx_for("statphys-1", {"val_acc_by_hidden": {10: value}}, calibration=cal)
+    ctx = Context(**{**ctx.__dict__, "training": training})
+    return run_check(check(sheet, "range", "val_acc_by_hidden", KEY_10), ctx)
+
+
+def test_range_uses_the_family_the_student_trained():
+    out = judge_10(0.695, [SGD_SIGMOID] * 6)
+    assert out.status == "passed" and "calibrated for SGD (lr 0.1) + sigmoid, batch 64: 3 reference runs" \
+        in out.message and "your configuration (6 `fit` calls, most often sgd (lr 0.1) + sigmoid" \
+        in out.message
+    out = judge_10(0.6, [SGD_SIGMOID])
+    assert out.status == "failed" and "below the accepted range ≥ 0.67" in out.message
+
+
+def test_range_without_fit_records_says_so_and_uses_the_default_family():
+    out = judge_10(0.695, [])
+    assert out.status == "failed" and "no `fit` call of yours was recorded" in out.message
+    assert "Adam (lr 0.001) + ReLU, batch 32" in out.message and "≥ 0.83" in out.message
+
+
+def test_range_outside_the_choices_is_judged_against_the_stated_fallback():
+    big_batch = {**SGD_SIGMOID, "batch_size": 1000}
+    out = judge_10(0.6, [big_batch])
+    assert out.status == "passed" and "outside what the sheet calibrates (batch size 1000" in out.message
+    assert "accepted range ≥ 0.5" in out.message and "bound the sheet states" in out.message
+    out = judge_10(0.3, [{**SGD_SIGMOID, "optimizer": "adagrad"}])
+    assert out.status == "failed" and "optimizer adagrad" in out.message and "≥ 0.5" in out.message
+
+
+def test_range_of_a_configuration_between_families_never_fails_against_the_nearest():
+    adam_sigmoid = {**SGD_SIGMOID, "optimizer": "adam", "learning_rate": 0.001, "batch_size": 32}
+    out = judge_10(0.9, [adam_sigmoid])  # nearest: the reference's family (optimizer, batch size)
+    assert out.status == "passed" and "matches no calibrated family exactly; nearest: calibrated for " \
+        "Adam (lr 0.001) + ReLU" in out.message
+    out = judge_10(0.7, [adam_sigmoid])
+    assert out.status == "passed" and "accepted range ≥ 0.5" in out.message
+    assert "nearest family, calibrated for Adam (lr 0.001) + ReLU" in out.message
+
+
+def test_fit_records_on_other_inputs_or_malformed_are_ignored():
+    out = judge_10(0.695, [{**SGD_SIGMOID, "input_dim": 1}, {"optimizer": ["not", "text"]}])
+    assert "no `fit` call of yours was recorded" in out.message
+
+
+def test_sheet_training_choices_are_validated():
+    from grader.spec import SheetSpec, Training
+    family = {"name": "f", "label": "F", "optimizer": "sgd", "learning_rate": 5.0, "activation": "relu",
+              "batch_size": 32}
+    choices = {"optimizers": {"sgd": {"low": 0.01, "high": 1.0}}, "activations": ["relu"],
+               "batch_sizes": [32], "validation": ["data"]}
+    with pytest.raises(ValueError, match=r"learning rate 5\.0 is outside the accepted rates of sgd"):
+        Training.model_validate({"name": "t", "choices": choices, "families": [family]})
+    with pytest.raises(ValueError, match="outside the sheet's choices"):
+        Training.model_validate({"name": "t", "choices": choices,
+                                 "families": [{**family, "learning_rate": 0.1, "activation": "tanh"}]})
+    spec = load_sheet("statphys-1").spec.model_dump(exclude_none=True)
+    spec["tasks"][4]["checks"][1].pop("fallback")
+    with pytest.raises(ValueError, match="states its fallback bound, and only it"):
+        SheetSpec.model_validate(spec)
+    spec["tasks"][4]["checks"][1]["fallback"] = {"low": 0.5}
+    spec["tasks"][4]["checks"][1]["training"] = "elsewhere"
+    with pytest.raises(ValueError, match=r"name a training the sheet does not declare: \['acc_hidden_10"):
+        SheetSpec.model_validate(spec)
