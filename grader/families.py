@@ -26,9 +26,9 @@ class FitRecord(Frozen):
     """One ``fit`` call as the harness saw it (untrusted: parsed, and skipped when malformed)."""
 
     optimizer: str | None = None
-    learning_rate: float | None = None
+    learning_rate: float | None = Field(None, gt=0)
     activations: list[str] = Field(default_factory=list, description="hidden layers' activations")
-    batch_size: int | None = None
+    batch_size: int | None = Field(None, ge=1)
     epochs: int | None = None
     validation: str | None = None
     input_dim: int | None = None

@@ -326,7 +326,8 @@ def test_range_of_a_configuration_between_families_never_fails_against_the_neare
 
 
 def test_fit_records_on_other_inputs_or_malformed_are_ignored():
-    out = judge_10(0.695, [{**SGD_SIGMOID, "input_dim": 1}, {"optimizer": ["not", "text"]}])
+    out = judge_10(0.695, [{**SGD_SIGMOID, "input_dim": 1}, {"optimizer": ["not", "text"]},
+                           {**SGD_SIGMOID, "batch_size": 0}, {**SGD_SIGMOID, "learning_rate": -1.0}])
     assert "no `fit` call of yours was recorded" in out.message
 
 
