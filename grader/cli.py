@@ -255,10 +255,12 @@ def calibrate(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
 
         result = calibrate_sheet(spec, _runner(spec, unsafe_no_sandbox), runs, on_run=show)
         record = result.calibrations[identity(spec)]
-        for key, stat in record.stats.items():
-            low = "-inf" if stat.low is None else f"{stat.low:.4g}"
-            high = "+inf" if stat.high is None else f"{stat.high:.4g}"
-            typer.echo(f"{key}: accepted [{low}, {high}]; {stat.describe()}")
+        tables = [("", record.stats), *((f" [{name}]", stats) for name, stats in record.families.items())]
+        for family, stats in tables:
+            for key, stat in stats.items():
+                low = "-inf" if stat.low is None else f"{stat.low:.4g}"
+                high = "+inf" if stat.high is None else f"{stat.high:.4g}"
+                typer.echo(f"{key}{family}: accepted [{low}, {high}]; {stat.describe()}")
         typer.echo(f"written to {spec.lock_path}")
 
 
