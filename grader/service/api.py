@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,14 +48,16 @@ def rows_of(session: Session, student_id: str, sheet_id: str) -> list[Submission
 
 
 @router.get("/login", include_in_schema=False)
-def login(svc: Svc, token: str = Query(description="the secret from the personal link")) -> RedirectResponse:
+def login(request: Request, svc: Svc,
+          token: str = Query(description="the secret from the personal link")) -> RedirectResponse:
     with transaction(svc.factory) as session:
         found = active_token(session, token)
         if found is None:
             raise HTTPException(401, "this link is unknown or was revoked: ask your TA for a new one")
         value, _ = session_cookie(svc, found.id)
-    response = RedirectResponse("/api/me", status_code=303)
-    response.set_cookie(COOKIE, value, max_age=SESSION_MAX_AGE_S, httponly=True, samesite="lax")
+    response = RedirectResponse("/", status_code=303)  # the token leaves the address bar
+    response.set_cookie(COOKIE, value, max_age=SESSION_MAX_AGE_S, httponly=True, samesite="lax",
+                        secure=request.app.state.secure_cookies)
     return response
 
 

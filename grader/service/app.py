@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from grader.service import api, submit, ta_api
+from grader.service import api, pages, submit, ta_api
 from grader.service.auth import TA
 from grader.service.logs import log, setup
 from grader.service.state import Service, healthy, service, start
@@ -19,7 +19,7 @@ from grader.service.state import Service, healthy, service, start
 Svc = Annotated[Service, Depends(service)]
 
 
-def create_app(svc: Service) -> FastAPI:
+def create_app(svc: Service, *, secure_cookies: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         requeued = await run_in_threadpool(start, svc)
@@ -33,9 +33,11 @@ def create_app(svc: Service) -> FastAPI:
                   description="Submit exercise sheets and get feedback; TAs: class table, manual "
                               "points, regrades, exports.")
     app.state.service = svc
+    app.state.secure_cookies = secure_cookies  # behind HTTPS: the session cookie is Secure
     app.include_router(api.router)
     app.include_router(submit.router)
     app.include_router(ta_api.router)
+    pages.install(app)
     app.middleware("http")(_request_log)
     app.get("/healthz", tags=["operations"])(_healthz)
     app.get("/metrics", tags=["operations"], response_class=Response)(_metrics)

@@ -56,7 +56,8 @@ def _principal(session: Session, token: Token | None, via: Literal["bearer", "co
     return Principal(role=role, student_id=token.student_id, name=name, via=via, csrf_token=csrf)
 
 
-def principal(request: Request, svc: Annotated[Service, Depends(service)]) -> Principal:
+def identify(request: Request, svc: Annotated[Service, Depends(service)]) -> Principal:
+    """Who sends the request, before any CSRF check (pages check the token of their forms)."""
     header = request.headers.get("authorization")
     with transaction(svc.factory) as session:
         if header:
@@ -72,9 +73,16 @@ def principal(request: Request, svc: Annotated[Service, Depends(service)]) -> Pr
         except BadSignature:
             raise HTTPException(401, "the session cookie is invalid or expired: open your link "
                                      "again") from None
-        who = _principal(session, session.get(Token, int(data["t"])), "cookie", str(data["c"]))
-    sent = request.headers.get("x-csrf-token", "")
-    if request.method not in _SAFE and not hmac.compare_digest(sent, who.csrf_token or ""):
+        return _principal(session, session.get(Token, int(data["t"])), "cookie", str(data["c"]))
+
+
+def csrf_ok(who: Principal, sent: str) -> bool:
+    return who.via == "bearer" or hmac.compare_digest(sent, who.csrf_token or "")
+
+
+def principal(request: Request, svc: Annotated[Service, Depends(service)]) -> Principal:
+    who = identify(request, svc)
+    if request.method not in _SAFE and not csrf_ok(who, request.headers.get("x-csrf-token", "")):
         raise HTTPException(403, "missing or wrong X-CSRF-Token header (see GET /api/me)")
     return who
 

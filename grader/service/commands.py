@@ -30,7 +30,9 @@ def register(app: typer.Typer, errors: Errors) -> None:
     @app.command()
     def serve(course: Course, host: str = "127.0.0.1", port: int = 8000, db: Db = None, state: State = None,
               workers: Annotated[int, typer.Option(help="submissions graded at once")] = 2,
-              unsafe_no_sandbox: Unsafe = False) -> None:
+              unsafe_no_sandbox: Unsafe = False,
+              secure_cookies: Annotated[bool, typer.Option(
+                  help="mark the session cookie Secure (when served behind HTTPS)")] = False) -> None:
         """Run the course's autograding service (API and OpenAPI docs at /docs) until Ctrl-C or SIGTERM."""
         from grader.service.server import open_checked
         from grader.service.server import serve as run
@@ -39,7 +41,7 @@ def register(app: typer.Typer, errors: Errors) -> None:
             svc = open_checked(course, db=db, state=state, workers=workers, unsafe=unsafe_no_sandbox)
         typer.echo(f"Serving {svc.course.spec.title!r} on http://{host}:{port} (API docs: /docs); "
                    f"sheets: {', '.join(svc.course.sheets)}")
-        run(svc, host, port)
+        run(svc, host, port, secure_cookies=secure_cookies)
 
     @app.command()
     def submit(sheet: Annotated[str, typer.Argument(help="sheet id")],

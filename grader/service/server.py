@@ -37,7 +37,8 @@ def open_checked(course: Path, *, db: str | None, state: Path | None, workers: i
     return svc
 
 
-def serve(svc: Service, host: str, port: int) -> None:
+def serve(svc: Service, host: str, port: int, *, secure_cookies: bool = False) -> None:
     """Until SIGINT or SIGTERM; then uvicorn stops accepting, and the lifespan drains the workers."""
-    config = uvicorn.Config(create_app(svc), host=host, port=port, access_log=False, log_level="warning")
+    app = create_app(svc, secure_cookies=secure_cookies)
+    config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning")
     uvicorn.Server(config).run()

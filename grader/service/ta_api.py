@@ -54,7 +54,7 @@ def queue(_: TA, svc: Svc) -> list[QueueEntry]:
                            runs=j.runs, regrade=j.regrade_id, created_at=j.created_at) for j, s in pending]
 
 
-def _store_points(session: Session, sheet: Sheet, csv_path: Path) -> int:
+def store_points(session: Session, sheet: Sheet, csv_path: Path) -> int:
     graded = [s.student_id for s in session.scalars(select(SubmissionRow).where(
         SubmissionRow.sheet_id == sheet.id, SubmissionRow.report_json.is_not(None)))]
     rows = read_overrides(sheet, csv_path, sorted(set(graded)))
@@ -77,7 +77,7 @@ def manual_points(sheet_id: str, file: UploadFile, _: TA, svc: Svc) -> Applied:
         path.write_bytes(file.file.read(2**22))
         try:
             with transaction(svc.factory) as session:
-                return Applied(sheet=sheet_id, points=_store_points(session, sheet, path))
+                return Applied(sheet=sheet_id, points=store_points(session, sheet, path))
         except (SheetError, UnicodeDecodeError) as exc:
             raise HTTPException(422, str(exc)) from None
 
