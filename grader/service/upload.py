@@ -8,6 +8,7 @@ limit (413) and nothing of it is kept. The form must carry one file, in the fiel
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,8 @@ from grader.service.storage import BlobStore, TooLarge
 
 KINDS = {".ipynb": "notebook", ".py": "script", ".zip": "zip"}
 _FORM_OVERHEAD = 64 * 1024  # boundaries and headers around the file
+# The HTML standard's multipart/form-data encoding escapes exactly these three in a file name.
+_FORM_ESCAPES = re.compile("%(22|0D|0A)")
 
 
 class UploadRefused(Exception):
@@ -57,7 +60,7 @@ class _Sink:
         if options.get(b"name") == b"file" and b"filename" in options:
             if self.filename is not None:
                 raise UploadRefused(400, "send one file per submission")
-            self.filename = options[b"filename"].decode("utf-8", "replace")
+            self.filename = form_filename(options[b"filename"])
             self.writing = True
 
     def _data(self, data: bytes, start: int, end: int) -> None:
@@ -69,6 +72,12 @@ class _Sink:
 
     def _part_end(self) -> None:
         self.writing, self.headers = False, {}
+
+
+def form_filename(raw: bytes) -> str:
+    """The name as the student's browser knew it: ``%22``, ``%0D`` and ``%0A`` decoded (how browsers
+    send ``"``, CR and LF), nothing else. Still hostile text: it is shown escaped, staged neutrally."""
+    return _FORM_ESCAPES.sub(lambda m: chr(int(m[1], 16)), raw.decode("utf-8", "replace"))
 
 
 async def receive(content_type: str, length: str | None, chunks: AsyncIterator[bytes],
