@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,21 +61,6 @@ class BlobStore:
         fd, name = tempfile.mkstemp(dir=self.folder, prefix=".upload-", suffix=PARTIAL)
         os.close(fd)
         return Path(name)
-
-    async def receive(self, chunks: AsyncIterator[bytes], limit: int) -> Path:
-        """Write ``chunks`` to a temporary file; TooLarge (file removed) past ``limit`` bytes."""
-        tmp, size = self.start(), 0
-        try:
-            with tmp.open("wb") as fh:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > limit:
-                        raise TooLarge(f"the upload is larger than the course's limit of {limit} bytes")
-                    fh.write(chunk)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return tmp
 
     def keep(self, tmp: Path) -> Stored:
         """The temporary file made durable under its hash (an identical earlier upload is reused)."""
