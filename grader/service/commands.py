@@ -32,13 +32,16 @@ def register(app: typer.Typer, errors: Errors) -> None:
               workers: Annotated[int, typer.Option(help="submissions graded at once")] = 2,
               unsafe_no_sandbox: Unsafe = False,
               secure_cookies: Annotated[bool, typer.Option(
-                  help="mark the session cookie Secure (when served behind HTTPS)")] = False) -> None:
+                  help="mark the session cookie Secure (when served behind HTTPS)")] = False,
+              scheduler: Annotated[str | None, typer.Option(
+                  help="grade on a Dask cluster: tcp://HOST:PORT, or local:N processes")] = None) -> None:
         """Run the course's autograding service (API and OpenAPI docs at /docs) until Ctrl-C or SIGTERM."""
         from grader.service.server import open_checked
         from grader.service.server import serve as run
 
         with errors():
-            svc = open_checked(course, db=db, state=state, workers=workers, unsafe=unsafe_no_sandbox)
+            svc = open_checked(course, db=db, state=state, workers=workers, unsafe=unsafe_no_sandbox,
+                               scheduler=scheduler)
         typer.echo(f"Serving {svc.course.spec.title!r} on http://{host}:{port} (API docs: /docs); "
                    f"sheets: {', '.join(svc.course.sheets)}")
         run(svc, host, port, secure_cookies=secure_cookies)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
 
 from grader.service.app import create_app
+from grader.service.dispatch import dispatch
 from grader.service.library import Diagnosis, Runner, Sheet, choose_runner, diagnose
 from grader.service.state import Service, open_service
 from grader.service.worker import RunnerFactory
@@ -27,13 +29,16 @@ def runner_factory(unsafe: bool, state: Path | None = None) -> RunnerFactory:
 
 
 def open_checked(course: Path, *, db: str | None, state: Path | None, workers: int,
-                 unsafe: bool) -> Service:
-    """The service, refused now if a sheet could not be graded on this machine."""
+                 unsafe: bool, scheduler: str | None = None) -> Service:
+    """The service, refused now if a sheet could not be graded on this machine; with a
+    ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) its workers grade on that Dask cluster."""
     folder = (state or course / "state").resolve()
     runner_for = runner_factory(unsafe, folder)
     svc = open_service(course, runner_for, db=db, state=state, workers=workers)
     for _offer, sheet in svc.course.sheets.values():
         runner_for(sheet).close()
+    if scheduler is not None:
+        svc.pool.grading = replace(svc.pool.grading, dispatch=dispatch(scheduler))
     return svc
 
 

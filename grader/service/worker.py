@@ -12,20 +12,20 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.service import jobs
 from grader.service.course import Course
+from grader.service.dispatch import Dispatch, LocalDispatch
 from grader.service.library import (
     Runner,
     Sheet,
     SheetError,
     SheetLock,
     Submission,
-    grade_submission,
     load_sheet,
     ready_lock,
     remove_tree,
@@ -80,6 +80,7 @@ class Grading:
     runner_for: RunnerFactory
     metrics: Metrics
     sheets: Sheets
+    dispatch: Dispatch = field(default_factory=LocalDispatch)  # where the grading runs
 
 
 class WorkerPool:
@@ -108,6 +109,7 @@ class WorkerPool:
         self._wake.set()
         for thread in self._threads:
             thread.join()
+        self.grading.dispatch.close()
 
     def _loop(self) -> None:
         runners: dict[str, Runner] = {}
@@ -138,21 +140,21 @@ class WorkerPool:
             self._stop.wait(5.0)
             return
         runner = runners.get(sheet.id) or runners.setdefault(sheet.id, self.grading.runner_for(sheet))
-        folder = self.grading.work / f"job-{claimed.job_id}"
+        folder = (self.grading.work / f"job-{claimed.job_id}").resolve()  # Dask workers share the path
         remove_tree(folder)
         folder.mkdir(parents=True)
         started = time.monotonic()
         try:
             path = folder / staged_name(claimed.filename)
             shutil.copyfile(self.grading.store.path(claimed.sha256), path)
-            kind = KINDS[path.suffix.lower()]
-            report = grade_submission(sheet, lock, Submission(claimed.student_id, path, kind), runner)  # type: ignore[arg-type]
+            sub = Submission(claimed.student_id, path, KINDS[path.suffix.lower()])  # type: ignore[arg-type]
+            report = self.grading.dispatch.grade(sheet, lock, sub, runner)
         finally:
             remove_tree(folder)
         seconds = time.monotonic() - started
         jobs.finish(self.grading.factory, claimed, render_report_json(report), report.score, report.max_score)
         self._count(claimed, report.run.status, seconds)
-        runner.warm_up(sheet.spec.executor)
+        self.grading.dispatch.ready(sheet, runner)
 
     def _count(self, claimed: jobs.Claimed, status: str, seconds: float) -> None:
         metrics = self.grading.metrics

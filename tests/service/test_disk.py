@@ -43,7 +43,7 @@ def test_a_full_disk_keeps_nothing(live, monkeypatch: pytest.MonkeyPatch, where:
         if where == "writing":
             patch.setattr(store, "start", lambda: onto_a_full_disk(store))
         else:
-            patch.setattr(storage.os, "fsync", no_space_to_sync)
+            patch.setattr(os, "fsync", no_space_to_sync)
         refused = upload(bob, "inf264-ex4", "bob.py", script)
     assert refused.status_code == 507, refused.text
     assert FULL in refused.json()["detail"]
