@@ -7,6 +7,7 @@ waits for, and ``grader grade`` warms its first sandbox while its grading code l
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from grader.report import ScoreReport
 from grader.runner import Runner
 from grader.sandbox.doctor import SandboxUnavailable, choose_runner, diagnose
 from grader.service.commands import register as register_service_commands
-from grader.sheet import Sheet, SheetError, all_sheet_ids, load_sheet
+from grader.sheet import SHEETS_ENV, Sheet, SheetError, all_sheet_ids, load_sheet
 from grader.spec import SheetSpec
 from grader.textsafe import one_line, plain
 
@@ -31,8 +32,13 @@ _state = {"debug": False}
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False) -> None:
+def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
+          sheets: Annotated[Path | None, typer.Option(
+              "--sheets", help="a folder of sheets to look ids up in first (else: sheets/ from here "
+              "upward, then the bundled examples)")] = None) -> None:
     _state["debug"] = debug
+    if sheets is not None:  # through the environment, so that worker processes see it too
+        os.environ[SHEETS_ENV] = os.pathsep.join([str(sheets.resolve()), os.environ.get(SHEETS_ENV, "")])
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +25,8 @@ from grader.spec import Limits, SheetSpec, all_derivations
 KINDS = ("value", "function", "finite_difference", "range", "model", "consistency", "plot", "choice",
          "manual")  # pydantic's union tags, dropped from error locations
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHEETS_ROOT = REPO_ROOT / "sheets"
+SHEETS_ROOT = REPO_ROOT / "sheets"  # the bundled examples, when grader runs from its checkout
+SHEETS_ENV = "GRADER_SHEETS"
 LOCK_NAME = "expected.lock.json"
 
 
@@ -89,18 +91,30 @@ def hash_tree(root: Path, exclude: frozenset[str] | set[str] = frozenset()) -> s
     return digest.hexdigest()
 
 
+def sheet_roots() -> list[Path]:
+    """Where a sheet id is looked up, the first match winning: the folders in $GRADER_SHEETS
+    (``--sheets``), the nearest ``sheets/`` from the current folder upward (a course's own
+    repository), then the bundled examples. The tool need not run from its own checkout."""
+    roots = [Path(p) for p in os.environ.get(SHEETS_ENV, "").split(os.pathsep) if p]
+    here = Path.cwd()
+    roots += [d / "sheets" for d in (here, *here.parents) if (d / "sheets").is_dir()][:1]
+    return list(dict.fromkeys(r.resolve() for r in [*roots, SHEETS_ROOT] if r.is_dir()))
+
+
 def resolve_sheet_dir(ref: str | Path) -> Path:
     path = Path(ref)
     if (path / "sheet.yaml").is_file():
         return path.resolve()
-    if (SHEETS_ROOT / str(ref) / "sheet.yaml").is_file():
-        return SHEETS_ROOT / str(ref)
-    known = ", ".join(sorted(p.parent.name for p in SHEETS_ROOT.glob("*/sheet.yaml")))
-    raise SheetError(f"no sheet {str(ref)!r}: not a folder with sheet.yaml, nor one of: {known}")
+    for root in sheet_roots():
+        if (root / str(ref) / "sheet.yaml").is_file():
+            return root / str(ref)
+    searched = "; ".join(str(r) for r in sheet_roots()) or "no sheets folder found"
+    raise SheetError(f"no sheet {str(ref)!r}: not a folder with sheet.yaml, nor one of: "
+                     f"{', '.join(all_sheet_ids())} (looked in {searched}; --sheets DIR adds a folder)")
 
 
 def all_sheet_ids() -> list[str]:
-    return sorted(p.parent.name for p in SHEETS_ROOT.glob("*/sheet.yaml"))
+    return sorted({p.parent.name for root in sheet_roots() for p in root.glob("*/sheet.yaml")})
 
 
 def load_sheet(ref: str | Path) -> Sheet:

@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 import yaml
@@ -78,3 +79,34 @@ def test_json_schema_exports():
     schema = SheetSpec.model_json_schema()
     assert "tasks" in schema["properties"]
     assert "numpy.isclose" in json.dumps(schema)  # the tolerance rule is documented in the schema
+
+
+def _course(tmp_path, sheet_id="course-sheet"):
+    """A course's own repository: sheets/ and reference/ side by side, outside this checkout."""
+    from grader.sheet import SHEETS_ROOT
+
+    root = tmp_path / "course"
+    shutil.copytree(SHEETS_ROOT / "inf264-ex4", root / "sheets" / sheet_id)
+    shutil.copytree(SHEETS_ROOT.parent / "reference" / "inf264-ex4", root / "reference" / sheet_id)
+    text = (root / "sheets" / sheet_id / "sheet.yaml").read_text()
+    (root / "sheets" / sheet_id / "sheet.yaml").write_text(text.replace("id: inf264-ex4", f"id: {sheet_id}"))
+    return root
+
+
+def test_sheet_ids_are_found_from_the_current_folder_upward(tmp_path, monkeypatch):
+    root = _course(tmp_path)
+    (root / "subs").mkdir()
+    monkeypatch.chdir(root / "subs")
+    sheet = load_sheet("course-sheet")
+    assert sheet.folder == (root / "sheets" / "course-sheet").resolve()
+    assert "course-sheet" in all_sheet_ids() and "inf264-ex4" in all_sheet_ids()  # bundled ones too
+
+
+def test_grader_sheets_names_a_folder_to_look_in_first(tmp_path, monkeypatch):
+    from grader.sheet import SHEETS_ENV
+
+    root = _course(tmp_path)
+    monkeypatch.setenv(SHEETS_ENV, str(root / "sheets"))
+    assert load_sheet("course-sheet").folder == (root / "sheets" / "course-sheet").resolve()
+    with pytest.raises(SheetError, match="--sheets DIR"):
+        load_sheet("no-such-sheet")
