@@ -116,3 +116,14 @@ def test_statphys_students_are_judged_by_the_family_they_trained(trained):
                for c in ranges)
     alice = r["alice"]  # the reference's own configuration
     assert "calibrated for Adam (lr 0.001) + ReLU, batch 32" in _message(alice, "val_accs_30")
+
+
+def test_kiel_eckerle_is_judged_by_the_family_trained(trained):
+    sheet_id, r = trained
+    if sheet_id != "kiel-lab4":
+        pytest.skip("kiel-lab4 only")
+    assert "calibrated for Adam (lr 0.02) + tanh, batch 8: 5 reference runs" in \
+        _message(r["alice"], "eckerle_test_mse")
+    seed = r["seed001"]  # numbers typed in: no fit() to read, the reference's family judges
+    assert "no `fit` call of yours was recorded" in _message(seed, "eckerle_test_mse")
+    assert "calibrated from 5 reference runs" in _message(seed, "acc_sigmoid_1")  # MNIST: no families
