@@ -10,7 +10,6 @@ import shutil
 import stat
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -104,7 +103,8 @@ OUTLIVE = """import os, sys, time
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        time.sleep(3)
+        open({canary!r} + '/pid', 'w').write(str(os.getpid()))
+        time.sleep(60)
         open({canary!r} + '/outlived', 'w').write('still running')
         os._exit(0)
     os._exit(0)
@@ -124,6 +124,14 @@ ATTACKS = {
                                "assert caps == ['CapEff:\\t0000000000000000\\n']\n"
                                "raise PermissionError('as it should be')"), 1.0),
 }
+
+
+def _alive_from(canary: Path) -> list[str]:
+    """What outlived the run: its process (the pid it wrote; checked, not waited for, so a slow
+    machine cannot make it look alive) or the file it writes a minute later."""
+    pid = int((canary / "pid").read_text())
+    alive = Path(f"/proc/{pid}").exists() and (Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0)
+    return [f"pid {pid}"] * alive + [p.name for p in canary.iterdir() if p.name != "pid"]
 
 
 @pytest.fixture(scope="module")
@@ -147,9 +155,8 @@ def batch(tmp_path_factory):
         done = in_docker(shlex.join([GRADER, "grade", str(sheet.folder), str(subs), "--out", str(out),
                                      "--isolation", "container", "--backend", "serial", "--quiet"]))
         assert done.returncode == 0, done.stdout + done.stderr
-        time.sleep(4)  # longer than the outliving process sleeps
         reports = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/report.json")}
-        yield reports, list(results.iterdir()), list(canary.iterdir())
+        yield reports, list(results.iterdir()), _alive_from(canary)
     finally:
         shutil.rmtree(results)
         shutil.rmtree(canary)
