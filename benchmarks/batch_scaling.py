@@ -28,8 +28,8 @@ SLIPS = [("dL_dyhat * w2 * (1 if z > 0 else 0) * x", "dL_dyhat * (1 if z > 0 els
 MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
-from grader.backends import REGISTRY
-from grader.grade import grade_batch
+from grader.grading.backends import REGISTRY
+from grader.grading.batch import grade_batch
 from grader.sandbox.doctor import choose_runner
 from grader.sheet import load_sheet
 backend, subs, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import nbformat
 
-from grader.job import Job
-from grader.runner import ProcessRunner, Runner
+from grader.sandbox.bwrap import BwrapRunner
 from grader.sandbox.doctor import diagnose
-from grader.sandbox.runner import BwrapRunner
-from grader.spec import Limits
+from grader.sandbox.job import Job
+from grader.sandbox.process import ProcessRunner, Runner
+from grader.sheet.spec import Limits
 
 TARGET = 1.05
 

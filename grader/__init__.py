@@ -15,19 +15,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from grader.grade import BatchResult, grade_batch
-    from grader.pipeline import grade_submission
-    from grader.reference import calibrate_sheet, check_reference, lock_sheet
+    from grader.grading.batch import BatchResult, grade_batch
+    from grader.grading.reference import calibrate_sheet, check_reference, lock_sheet
+    from grader.grading.submission import grade_submission
     from grader.report import ScoreReport
-    from grader.runner import ProcessRunner, Runner
     from grader.sandbox.doctor import choose_runner, diagnose
+    from grader.sandbox.process import ProcessRunner, Runner
     from grader.sheet import Sheet, SheetError, load_sheet
 
 # Loaded on first use (PEP 562), so that importing one module, e.g. by the CLI or a worker,
 # does not import the whole package.
-_HOME = {"BatchResult": "grade", "grade_batch": "grade", "grade_submission": "pipeline",
-         "calibrate_sheet": "reference", "check_reference": "reference", "lock_sheet": "reference",
-         "ScoreReport": "report", "ProcessRunner": "runner", "Runner": "runner",
+_HOME = {"BatchResult": "grading.batch", "grade_batch": "grading.batch",
+         "grade_submission": "grading.submission", "calibrate_sheet": "grading.reference",
+         "check_reference": "grading.reference", "lock_sheet": "grading.reference",
+         "ScoreReport": "report", "ProcessRunner": "sandbox.process", "Runner": "sandbox.process",
          "choose_runner": "sandbox.doctor", "diagnose": "sandbox.doctor", "Sheet": "sheet",
          "SheetError": "sheet", "load_sheet": "sheet"}
 

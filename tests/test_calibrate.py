@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade_batch
-from grader.lock import load_lock
-from grader.reference import calibrate_sheet, check_reference, lock_sheet
-from grader.runner import ProcessRunner
+from grader.grading.batch import grade_batch
+from grader.grading.reference import calibrate_sheet, check_reference, lock_sheet
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import SheetError, load_sheet
+from grader.sheet.lock import load_lock
 
 pytestmark = pytest.mark.runs_code
 

@@ -3,9 +3,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.compare import compare, fmt, is_numeric
+from grader.checks.compare import compare, fmt, is_numeric
 from grader.harness.wire import Unsupported
-from grader.spec import Tolerance
+from grader.sheet.spec import Tolerance
 
 TOL = Tolerance(rtol=1e-3, atol=1e-6)
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)

@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import datasets
-from grader.discover import place_file
-from grader.sheet import SheetError, load_sheet
+from grader.grading.discover import place_file
+from grader.sheet import SheetError, datasets, load_sheet
 
 
 def test_mnist_subset_is_real_stratified_and_shaped_like_keras():

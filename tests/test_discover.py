@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.discover import (
+from grader.grading.discover import (
     RESERVED_IDS,
     Submission,
     SubmissionProblem,
@@ -15,8 +15,8 @@ from grader.discover import (
     discovery_warnings,
     prepare,
 )
+from grader.report.writers import BATCH_WRITERS
 from grader.sheet import load_sheet
-from grader.writers import BATCH_WRITERS
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def test_special_files_are_not_read(tmp_path, sheet, monkeypatch):
 
 
 def test_out_inside_or_equal_to_submissions_is_refused(tmp_path):
-    from grader.discover import BatchError, check_out
+    from grader.grading.discover import BatchError, check_out
 
     subs = tmp_path / "subs"
     (subs / "alice").mkdir(parents=True)
@@ -236,7 +236,7 @@ def test_out_inside_or_equal_to_submissions_is_refused(tmp_path):
 
 def test_a_file_where_a_report_folder_goes_is_refused_before_grading(tmp_path):
     """Review finding: a TA's note OUT/carol made the batch die half-way (FileExistsError)."""
-    from grader.discover import BatchError, check_out
+    from grader.grading.discover import BatchError, check_out
 
     subs, out = tmp_path / "subs", tmp_path / "out"
     (subs / "carol").mkdir(parents=True)
@@ -247,7 +247,7 @@ def test_a_file_where_a_report_folder_goes_is_refused_before_grading(tmp_path):
 
 
 def test_submissions_where_a_report_folder_would_go_is_refused(tmp_path):
-    from grader.discover import BatchError, check_out
+    from grader.grading.discover import BatchError, check_out
 
     subs = tmp_path / "subs"
     (subs / "subs.py").parent.mkdir(parents=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade_batch
-from grader.runner import ProcessRunner
+from grader.grading.batch import grade_batch
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
 
 pytestmark = pytest.mark.runs_code

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from grader.grade import grade_batch
-from grader.runner import ProcessRunner
+from grader.grading.batch import grade_batch
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
 from tests.test_examples import GOLDEN, REPO, _message, status
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade_batch
-from grader.gradescope_bundle import FAILED, write_bundle
+from grader.grading.batch import grade_batch
+from grader.grading.gradescope_bundle import FAILED, write_bundle
 from grader.sandbox.doctor import choose_runner
 from grader.sheet import load_sheet
 from tests.sandbox.docker import in_docker

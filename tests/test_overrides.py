@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.overrides import apply_overrides, review_template
 from grader.report import ScoreReport
+from grader.report.overrides import apply_overrides, review_template
+from grader.report.writers import write_batch, write_student
+from grader.report.writers.batch import Batch
 from grader.sheet import SheetError, load_sheet
-from grader.writers import write_batch, write_student
-from grader.writers.batch import Batch
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

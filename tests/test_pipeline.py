@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from grader import pipeline
 from grader.checks import REGISTRY
-from grader.discover import discover
-from grader.grade import grade_batch
-from grader.lock import require_fresh_lock
-from grader.runner import ProcessRunner
-from grader.score import GRADER_FAILED
+from grader.grading import submission as pipeline
+from grader.grading.batch import grade_batch
+from grader.grading.discover import discover
+from grader.grading.score import GRADER_FAILED
+from grader.report.writers import STUDENT_WRITERS
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
-from grader.writers import STUDENT_WRITERS
+from grader.sheet.lock import require_fresh_lock
 
 pytestmark = pytest.mark.runs_code
 EXAMPLES = Path(__file__).resolve().parent.parent / "submissions_example" / "inf264-ex4"

@@ -5,8 +5,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from grader.cli import app
-from grader.grade import BatchResult, BatchSummary
-from grader.progress import BatchProgress, summary_table
+from grader.cli.progress import BatchProgress, summary_table
+from grader.grading.batch import BatchResult, BatchSummary
 from grader.report import CheckDetails, CheckResult, RunInfo, ScoreReport, TaskResult
 
 

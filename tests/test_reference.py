@@ -1,9 +1,9 @@
 import pytest
 
-from grader.lock import require_fresh_lock, staleness
-from grader.reference import check_reference, lock_sheet
-from grader.runner import ProcessRunner
+from grader.grading.reference import check_reference, lock_sheet
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import SheetError, load_sheet
+from grader.sheet.lock import require_fresh_lock, staleness
 
 pytestmark = pytest.mark.runs_code
 

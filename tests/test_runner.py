@@ -6,8 +6,8 @@ import nbformat
 import pytest
 
 from grader.harness import wire
-from grader.job import Job, ProbeCall
-from grader.runner import ProcessRunner
+from grader.sandbox.job import Job, ProbeCall
+from grader.sandbox.process import ProcessRunner
 
 pytestmark = pytest.mark.runs_code
 

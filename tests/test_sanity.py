@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from grader import sanity
+from grader.grading import sanity
+from grader.grading.sanity import after_batch, before_batch, defined_names
+from grader.grading.score import failed_report, score
 from grader.harness import wire
-from grader.job import RunResult
-from grader.lock import load_lock
 from grader.report import RunInfo
-from grader.sanity import after_batch, before_batch, defined_names
-from grader.score import failed_report, score
+from grader.sandbox.job import RunResult
 from grader.sheet import load_sheet
+from grader.sheet.lock import load_lock
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "submissions_example"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from grader.report import ScoreReport
-from grader.spec import SheetSpec
+from grader.sheet.spec import SheetSpec
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

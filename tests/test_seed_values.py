@@ -7,8 +7,8 @@ values that student got right are used here, at their printed 4 significant digi
 import numpy as np
 import pytest
 
-from grader.lock import load_lock
 from grader.sheet import load_sheet
+from grader.sheet.lock import load_lock
 
 
 def locked(sheet_id):

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from grader.sheet import SheetError, all_sheet_ids, load_sheet
-from grader.spec import SheetSpec
+from grader.sheet.spec import SheetSpec
 
 
 @pytest.mark.parametrize("sheet_id", ["inf264-ex4", "waterloo-a2-1"])

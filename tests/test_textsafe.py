@@ -3,7 +3,7 @@
 import pytest
 from markdown_it import MarkdownIt
 
-from grader.textsafe import csv_cell, md_block, md_code, md_message, md_text, one_line, plain
+from grader.report.textsafe import csv_cell, md_block, md_code, md_message, md_text, one_line, plain
 
 HOSTILE = ["```", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
            "[link](javascript:alert(1))", "# heading", "a\n\n# b\n- c", "| x | y |", "`a``b`",

@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from grader.unzip import UnsafeArchive, safe_extract
+from grader.grading.unzip import UnsafeArchive, safe_extract
 
 
 def make_zip(path, entries):

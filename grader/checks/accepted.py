@@ -7,18 +7,18 @@ model only predicts on the grader's inputs inside the sandbox, the targets never
 (``grader.checks.model`` first makes sure it was a trained Keras model, then asks this module).
 
 On a sheet with training families the calibration is the one of the family nearest to what the
-student built (``grader.families``); a configuration no family covers, or one outside the
+student built (``grader.sheet.families``); a configuration no family covers, or one outside the
 sheet's choices, is judged against the bound the sheet states (``fallback``), never against the
 range of a configuration the student did not use.
 """
 
 from __future__ import annotations
 
-from grader import families
-from grader.calibration import Stat, statistic
 from grader.checks.base import Context, Outcome
 from grader.report import CheckDetails
-from grader.spec import Interval, ModelCheck, RangeCheck
+from grader.sheet import families
+from grader.sheet.calibration import Stat, statistic
+from grader.sheet.spec import Interval, ModelCheck, RangeCheck
 
 Judged = RangeCheck | ModelCheck
 

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from grader.compare import Verdict, is_numeric
+from grader.checks.compare import Verdict, is_numeric
 from grader.report import CheckDetails, CheckStatus, Entry
 from grader.sheet import Sheet
-from grader.spec import Derivation, FunctionCheck, Tolerance, ValueCheck
+from grader.sheet.spec import Derivation, FunctionCheck, Tolerance, ValueCheck
 
 if TYPE_CHECKING:  # the calibration module imports this one
-    from grader.calibration import CalibrationRecord
+    from grader.sheet.calibration import CalibrationRecord
 
 
 @dataclass(frozen=True)

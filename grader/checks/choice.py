@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 from grader.checks.base import Context, Outcome
-from grader.compare import fmt
+from grader.checks.compare import fmt
 from grader.report import CheckDetails
-from grader.spec import ChoiceCheck
+from grader.sheet.spec import ChoiceCheck
 
 
 def normalize_choice(text: str) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checks.base import Context, Outcome
+from grader.checks.compare import compare, fmt
 from grader.checks.student_data import derive_quietly, non_finite, opaque, reason
-from grader.compare import compare, fmt
 from grader.report import CheckDetails
-from grader.spec import ConsistencyCheck, Derivation
+from grader.sheet.spec import ConsistencyCheck, Derivation
 
 
 def _implied(ctx: Context, derivation: Derivation, label: str) -> Any:

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from grader.checks.base import Context, Outcome, ProbeResult
-from grader.compare import compare, describe_kind, fmt, is_numeric
+from grader.checks.compare import compare, describe_kind, fmt, is_numeric
+from grader.checks.probes import Perturbed, fd_offset, fd_plan, probe_inputs
 from grader.harness.wire import CallableRef, Unsupported
-from grader.probes import Perturbed, fd_offset, fd_plan, probe_inputs
 from grader.report import CheckDetails
-from grader.spec import FiniteDifferenceCheck
+from grader.sheet.spec import FiniteDifferenceCheck
 
 
 class _ForwardFailed(Exception):

@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from grader.checks.base import Context, Outcome, ProbeResult, verdict_details
-from grader.compare import compare, fmt, matched
-from grader.probes import ProbeInput, probe_inputs
+from grader.checks.compare import compare, fmt, matched
+from grader.checks.probes import ProbeInput, probe_inputs
 from grader.report import CheckDetails
-from grader.spec import FunctionCheck, ShapeRule, Tolerance
+from grader.sheet.spec import FunctionCheck, ShapeRule, Tolerance
 
 Failure = tuple[str, CheckDetails]
 _SHOWN_EXCEPTIONS = frozenset({"TypeError", "ValueError", "IndexError", "KeyError", "ZeroDivisionError",

@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError
 
 from grader.checks import accepted
 from grader.checks.base import Context, Outcome
-from grader.spec import Frozen, ModelCheck
+from grader.sheet.spec import Frozen, ModelCheck
 
 
 class Layer(Frozen):

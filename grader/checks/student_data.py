@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from grader.checks.base import Context
-from grader.compare import describe_kind, is_numeric
+from grader.checks.compare import describe_kind, is_numeric
 from grader.harness.wire import CallableRef, Unsupported
-from grader.spec import Derivation
+from grader.sheet.spec import Derivation
 
 _MAX_REASON = 200
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checks.base import Context, Outcome, verdict_details
-from grader.compare import Verdict, compare, fmt, matched
+from grader.checks.compare import Verdict, compare, fmt, matched
 from grader.report import CheckDetails
-from grader.spec import ShapeRule, ValueCheck
+from grader.sheet.spec import ShapeRule, ValueCheck
 
 
 def check(spec: ValueCheck, ctx: Context) -> Outcome:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from grader.job import Job, RunResult
-from grader.runner import (
+from grader.sandbox.job import Job, RunResult
+from grader.sandbox.process import (
     GRACE_S,
     HARNESS_DIR,
     ResourceLimits,
@@ -42,7 +42,7 @@ from grader.runner import (
     interpret,
 )
 from grader.sandbox.scratch import scratch_dir
-from grader.spec import Frozen, Limits
+from grader.sheet.spec import Frozen, Limits
 
 # 65000-65533: reserved by Debian policy, so no account owns them; below 65536, so they exist
 # under Docker's user-namespace remapping too. Not 65534: nobody's processes are not ours to kill.

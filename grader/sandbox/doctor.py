@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
-from grader.runner import ProcessRunner, Runner
 from grader.sandbox import cgroup, container, seccomp
+from grader.sandbox.bwrap import BwrapRunner, Features, sandbox_env
 from grader.sandbox.policy import SandboxPolicy, bwrap_argv, python_mounts
-from grader.sandbox.runner import BwrapRunner, Features, sandbox_env
-from grader.spec import Frozen, Limits
+from grader.sandbox.process import ProcessRunner, Runner
+from grader.sheet.spec import Frozen, Limits
 
 Level = Literal["full", "partial", "container", "none"]
 

@@ -3,7 +3,7 @@
 Students submit any time (API, or ``grader submit``) and get feedback in seconds; TAs watch the
 class, score manual points, regrade and export. Uploads are stored durably and queued as rows in
 a database (SQLite by default, PostgreSQL by URL); worker threads grade each through
-:func:`grader.pipeline.grade_submission`, so reports are byte for byte the CLI's. Modules:
+:func:`grader.grading.submission.grade_submission`, so reports are byte for byte the CLI's. Modules:
 
 - ``course``: course.yaml; ``policy``: attempts, deadlines, lateness; ``visibility``: what is shown
 - ``db``, ``migrations/``: tables and Alembic; ``roster``: people and hashed tokens

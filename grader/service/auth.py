@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from grader.service.db import Student, Token, transaction
 from grader.service.roster import active_token
 from grader.service.state import Service, service
-from grader.spec import Frozen
+from grader.sheet.spec import Frozen
 
 COOKIE = "grader_session"
 SESSION_MAX_AGE_S = 14 * 86400

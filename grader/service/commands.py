@@ -54,9 +54,9 @@ def register(app: typer.Typer, errors: Errors) -> None:
                token: Annotated[str, typer.Option(envvar="GRADER_TOKEN",
                                                   help="your token (the end of your link)")] = "") -> None:
         """Submit FILE for SHEET, wait for the grading and print the feedback you may see now."""
+        from grader.report.textsafe import plain
         from grader.service.client import SubmitError, feedback_text
         from grader.service.client import submit as send
-        from grader.textsafe import plain
 
         try:
             body = send(server, token, sheet, file)

@@ -16,7 +16,7 @@ import yaml
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
 from grader.service.library import Sheet, SheetError, format_validation_error, load_sheet
-from grader.spec import Frozen
+from grader.sheet.spec import Frozen
 
 Visibility = Literal["full", "correctness", "format", "none"]
 VISIBILITY_HELP = ("full: the whole report; correctness: passed/failed and points per check, no "

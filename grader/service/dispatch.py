@@ -13,8 +13,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Protocol
 
-from grader.backends.worker import received
-from grader.lock import staleness
+from grader.grading.backends.worker import received
 from grader.service.library import (
     Runner,
     ScoreReport,
@@ -25,6 +24,7 @@ from grader.service.library import (
     grade_submission,
     load_sheet,
 )
+from grader.sheet.lock import staleness
 
 
 class Dispatch(Protocol):
@@ -53,7 +53,7 @@ class DaskDispatch:
     """On a Dask cluster: each job one task, in a fresh sandbox on a Dask worker."""
 
     def __init__(self, scheduler: str) -> None:
-        from grader.backends.dask import DaskBackend
+        from grader.grading.backends.dask import DaskBackend
 
         self._stack = contextlib.ExitStack()
         self.client: Any = self._stack.enter_context(DaskBackend(scheduler)._client())

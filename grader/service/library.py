@@ -5,22 +5,22 @@ The grading library is being reorganised; when its modules move, only these impo
 
 from __future__ import annotations
 
-from grader.datasets import identity
-from grader.discover import Submission
-from grader.lock import SheetLock, calibration_problems, require_fresh_lock
-from grader.overrides import COLUMNS as OVERRIDE_COLUMNS
-from grader.overrides import Override, merge, read_overrides
-from grader.pipeline import grade_submission
+from grader.grading.discover import Submission
+from grader.grading.submission import grade_submission
+from grader.grading.unzip import UnsafeArchive, safe_extract
 from grader.report import CellErrorInfo, CheckResult, ScoreReport
-from grader.runner import ProcessRunner, Runner
+from grader.report.overrides import COLUMNS as OVERRIDE_COLUMNS
+from grader.report.overrides import Override, merge, read_overrides
+from grader.report.textsafe import csv_cell, one_line
+from grader.report.writers import BATCH_WRITERS, STUDENT_WRITERS
+from grader.report.writers.batch import Batch
+from grader.report.writers.report_json import render as render_report_json
 from grader.sandbox.doctor import Diagnosis, SandboxUnavailable, choose_runner, diagnose
+from grader.sandbox.process import ProcessRunner, Runner
 from grader.sandbox.scratch import remove_tree
 from grader.sheet import Sheet, SheetError, format_validation_error, load_sheet
-from grader.textsafe import csv_cell, one_line
-from grader.unzip import UnsafeArchive, safe_extract
-from grader.writers import BATCH_WRITERS, STUDENT_WRITERS
-from grader.writers.batch import Batch
-from grader.writers.report_json import render as render_report_json
+from grader.sheet.datasets import identity
+from grader.sheet.lock import SheetLock, calibration_problems, require_fresh_lock
 
 __all__ = [
     "BATCH_WRITERS", "OVERRIDE_COLUMNS", "STUDENT_WRITERS", "Batch", "CellErrorInfo", "CheckResult",

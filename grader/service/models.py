@@ -8,7 +8,7 @@ from pydantic import Field
 
 from grader.service.course import Visibility
 from grader.service.visibility import ShownReport
-from grader.spec import Frozen
+from grader.sheet.spec import Frozen
 
 
 class SheetInfo(Frozen):

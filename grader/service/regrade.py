@@ -12,7 +12,7 @@ from grader.service import jobs
 from grader.service.course import Offer
 from grader.service.db import JobRow, Regrade, now
 from grader.service.grades import score_of, standings
-from grader.spec import Frozen
+from grader.sheet.spec import Frozen
 
 
 class Change(Frozen):

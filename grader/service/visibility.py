@@ -13,7 +13,7 @@ from pydantic import Field
 
 from grader.service.course import Visibility
 from grader.service.library import CellErrorInfo, ScoreReport
-from grader.spec import Frozen
+from grader.sheet.spec import Frozen
 
 
 class ShownCheck(Frozen):

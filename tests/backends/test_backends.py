@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.backends.local import LocalBackend
-from grader.backends.serial import SerialBackend
-from grader.grade import grade_batch
-from grader.runner import ProcessRunner
+from grader.grading.backends.local import LocalBackend
+from grader.grading.backends.serial import SerialBackend
+from grader.grading.batch import grade_batch
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
 
 pytestmark = pytest.mark.runs_code
@@ -41,7 +41,7 @@ def test_serial_and_local_pool_give_identical_results(tmp_path):
 
 
 def test_a_pool_of_one_grades_in_this_process(tmp_path, monkeypatch):
-    from grader.backends import local
+    from grader.grading.backends import local
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a worker process was started for a single job slot")
@@ -56,7 +56,7 @@ def test_a_pool_of_one_grades_in_this_process(tmp_path, monkeypatch):
 
 def test_dask_local_cluster_gives_identical_results(tmp_path):
     pytest.importorskip("distributed")
-    from grader.backends.dask import DaskBackend
+    from grader.grading.backends.dask import DaskBackend
 
     sheet = load_sheet("inf264-ex4")
     subs = REPO / "submissions_example" / "inf264-ex4"
@@ -71,7 +71,7 @@ def test_dask_local_cluster_gives_identical_results(tmp_path):
 
 
 def test_dask_scheduler_addresses_are_checked():
-    from grader.backends.dask import DaskBackend
+    from grader.grading.backends.dask import DaskBackend
     from grader.sheet import SheetError
 
     assert DaskBackend("local:3").local == 3
@@ -114,7 +114,7 @@ def external_dask(tmp_path):
 
 def test_an_external_dask_cluster_grades_a_relative_submissions_path(tmp_path, external_dask, monkeypatch):
     """The README writes SUBMISSIONS relative to the repository: the plan carries absolute paths."""
-    from grader.backends.dask import DaskBackend
+    from grader.grading.backends.dask import DaskBackend
 
     monkeypatch.chdir(REPO)
     sheet = load_sheet("inf264-ex4")
@@ -129,9 +129,9 @@ def test_an_external_dask_cluster_grades_a_relative_submissions_path(tmp_path, e
 
 
 def test_a_worker_that_fails_is_that_students_report_not_the_batchs_end():
-    from grader.backends.worker import received
-    from grader.discover import discover
-    from grader.lock import require_fresh_lock
+    from grader.grading.backends.worker import received
+    from grader.grading.discover import discover
+    from grader.sheet.lock import require_fresh_lock
 
     class Failed:
         def result(self) -> str:

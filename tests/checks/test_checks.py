@@ -6,8 +6,8 @@ import pytest
 from grader.checks import Context, ProbeResult, run_check
 from grader.checks.choice import normalize_choice
 from grader.harness.wire import Unsupported
-from grader.lock import load_lock
 from grader.sheet import load_sheet
+from grader.sheet.lock import load_lock
 
 
 def context(sheet_id, answers, probes=None, run_problem=""):
@@ -228,8 +228,8 @@ def forward_backward(x, y, w1, w2, lr):
 
 @pytest.mark.runs_code
 def test_a_tensorflow_style_script_earns_every_point_and_is_told_why(tmp_path):
-    from grader.grade import grade_batch
-    from grader.runner import ProcessRunner
+    from grader.grading.batch import grade_batch
+    from grader.sandbox.process import ProcessRunner
 
     (tmp_path / "subs").mkdir()
     (tmp_path / "subs" / "tina.py").write_text(TF_STYLE)

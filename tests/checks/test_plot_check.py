@@ -10,10 +10,10 @@ import pytest
 from grader.checks import Context, run_check
 from grader.checks.plot import ordinal
 from grader.harness import wire
-from grader.job import Job
-from grader.lock import load_lock
-from grader.runner import ProcessRunner
+from grader.sandbox.job import Job
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
+from grader.sheet.lock import load_lock
 
 HIDDEN = {10: 0.8, 20: 0.85, 300: 0.9}
 RUNS = [0.81, 0.84, 0.83]

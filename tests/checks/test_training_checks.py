@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.calibration import CalibrationRecord, Stat
 from grader.checks import Context, ProbeResult, run_check
+from grader.checks.metrics import accuracy, mse
+from grader.checks.probes import fd_offset, probe_plan
 from grader.harness.wire import Unsupported
-from grader.lock import load_lock
-from grader.metrics import accuracy, mse
-from grader.probes import fd_offset, probe_plan
 from grader.sheet import load_sheet
-from grader.spec import Calibration, FiniteDifferenceCheck
+from grader.sheet.calibration import CalibrationRecord, Stat
+from grader.sheet.lock import load_lock
+from grader.sheet.spec import Calibration, FiniteDifferenceCheck
 
 
 def ctx_for(sheet_id, answers=None, *, probes=None, predictions=None, figures=(), calibration=None):
@@ -332,7 +332,7 @@ def test_fit_records_on_other_inputs_or_malformed_are_ignored():
 
 
 def test_sheet_training_choices_are_validated():
-    from grader.spec import SheetSpec, Training
+    from grader.sheet.spec import SheetSpec, Training
     family = {"name": "f", "label": "F", "optimizer": "sgd", "learning_rate": 5.0, "activation": "relu",
               "batch_size": 32}
     choices = {"optimizers": {"sgd": {"low": 0.01, "high": 1.0}}, "activations": ["relu"],

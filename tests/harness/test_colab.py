@@ -11,10 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.grade import grade_batch
+from grader.grading.batch import grade_batch
 from grader.harness import colab, wire
-from grader.job import Job
-from grader.runner import ProcessRunner
+from grader.sandbox.job import Job
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade_batch
-from grader.runner import ProcessRunner
+from grader.grading.batch import grade_batch
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
 
 pytestmark = pytest.mark.runs_code
@@ -57,7 +57,7 @@ def test_lean_notebook_errors_timeouts_magics_and_figures(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# title"),
                                          *(nbformat.v4.new_code_cell(c) for c in cells)])
     nbformat.write(nb, tmp_path / "sub.ipynb")
-    from grader.job import Job
+    from grader.sandbox.job import Job
 
     job = Job(source=str(tmp_path / "sub.ipynb"), kind="notebook", workdir=str(tmp_path), answers=["y"],
               figures=True, executor="lean", probe_timeout_s=5, cell_timeout_s=2, total_timeout_s=60,
@@ -95,7 +95,7 @@ def test_a_cell_that_disables_the_cell_timer_is_still_stopped(tmp_path):
     runner's wall clock, outside it, still end the run, and the report says which."""
     import nbformat
 
-    from grader.job import Job
+    from grader.sandbox.job import Job
 
     cells = ["x = 1", "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"]
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]),
@@ -112,7 +112,7 @@ def test_a_cell_that_disables_the_cell_timer_is_still_stopped(tmp_path):
 def _run(tmp_path, cells, executor_name, answers):
     import nbformat
 
-    from grader.job import Job
+    from grader.sandbox.job import Job
 
     path = tmp_path / f"{executor_name}.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), path)

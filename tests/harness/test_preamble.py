@@ -9,10 +9,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import datasets
 from grader.harness import wire
-from grader.job import Job, ProbeCall
-from grader.runner import ProcessRunner
+from grader.sandbox.job import Job, ProbeCall
+from grader.sandbox.process import ProcessRunner
+from grader.sheet import datasets
 
 pytestmark = pytest.mark.runs_code
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from grader.job import Job
-from grader.runner import ProcessRunner
+from grader.sandbox.job import Job
+from grader.sandbox.process import ProcessRunner
 
 pytestmark = pytest.mark.runs_code
 CELLS = ["z = 3.0\nh = 3.0", "del z", "y = 1", "%reset -f"]

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from grader.reference import lock_sheet
-from grader.runner import ProcessRunner
+from grader.grading.reference import lock_sheet
 from grader.sandbox import container
 from grader.sandbox.container import ContainerPolicy, ContainerRunner, container_argv, kill_argv
 from grader.sandbox.doctor import Diagnosis, Probe, SandboxUnavailable, choose_runner
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
-from grader.spec import Limits
+from grader.sheet.spec import Limits
 from tests.sandbox.docker import DOCKER_CAP_EFF, in_docker
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"

@@ -13,10 +13,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.grade import grade_batch
-from grader.reference import lock_sheet
-from grader.runner import ProcessRunner
+from grader.grading.batch import grade_batch
+from grader.grading.reference import lock_sheet
 from grader.sandbox.doctor import choose_runner, diagnose
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import SHEETS_ROOT, load_sheet
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.runs_code]

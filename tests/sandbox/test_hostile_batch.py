@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade_batch
+from grader.grading.batch import grade_batch
 from grader.sandbox.doctor import choose_runner, diagnose
 from grader.sheet import load_sheet
 

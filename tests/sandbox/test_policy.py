@@ -2,12 +2,12 @@
 
 import pytest
 
-from grader.runner import ProcessRunner
 from grader.sandbox import seccomp
+from grader.sandbox.bwrap import BwrapRunner
 from grader.sandbox.doctor import Diagnosis, Probe, SandboxUnavailable, choose_runner
 from grader.sandbox.policy import Mount, SandboxPolicy, bwrap_argv
-from grader.sandbox.runner import BwrapRunner
-from grader.spec import Limits
+from grader.sandbox.process import ProcessRunner
+from grader.sheet.spec import Limits
 
 
 def policy(**kw):

@@ -12,11 +12,11 @@ import struct
 import pytest
 
 from grader.harness import wire
-from grader.job import Job
 from grader.sandbox import seccomp
+from grader.sandbox.bwrap import BwrapRunner, Features
 from grader.sandbox.doctor import diagnose
-from grader.sandbox.runner import BwrapRunner, Features
-from grader.spec import Limits
+from grader.sandbox.job import Job
+from grader.sheet.spec import Limits
 
 NAMESPACE_FLAGS = {"NEWNS": 0x00020000, "NEWCGROUP": 0x02000000, "NEWUTS": 0x04000000,
                    "NEWIPC": 0x08000000, "NEWUSER": 0x10000000, "NEWPID": 0x20000000,

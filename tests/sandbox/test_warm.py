@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.discover import Submission, discover
-from grader.lock import require_fresh_lock
-from grader.pipeline import grade_submission
+from grader.grading.discover import Submission, discover
+from grader.grading.submission import grade_submission
+from grader.sandbox.bwrap import BwrapRunner
 from grader.sandbox.doctor import choose_runner, diagnose
-from grader.sandbox.runner import BwrapRunner
 from grader.sheet import load_sheet
+from grader.sheet.lock import require_fresh_lock
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.runs_code]
 REPO = Path(__file__).resolve().parents[2]

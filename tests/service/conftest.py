@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 import yaml
 
-from grader.runner import ProcessRunner
+from grader.sandbox.process import ProcessRunner
 from grader.service import admin
 from grader.service.app import create_app
 from grader.service.db import make_engine, upgrade

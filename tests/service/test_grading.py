@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade_batch
-from grader.runner import ProcessRunner
+from grader.grading.batch import grade_batch
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
 from tests.service.conftest import EXAMPLES, offer, upload, wait_done
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from grader.runner import ProcessRunner
+from grader.sandbox.process import ProcessRunner
 from grader.service import admin
 from grader.service.app import create_app
 from grader.service.state import open_service

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.reference import lock_sheet
-from grader.runner import ProcessRunner
+from grader.grading.reference import lock_sheet
+from grader.sandbox.process import ProcessRunner
 from grader.sheet import SHEETS_ROOT, load_sheet
 from tests.service.conftest import EXAMPLES, REPO, offer, upload, wait_done
 

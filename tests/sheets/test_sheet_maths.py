@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.lock import load_lock
-from grader.probes import probe_inputs
+from grader.checks.probes import probe_inputs
 from grader.sheet import load_sheet
-from grader.spec import FunctionCheck
+from grader.sheet.lock import load_lock
+from grader.sheet.spec import FunctionCheck
 
 
 def _function(sheet, name):

@@ -1,6 +1,6 @@
 import xml.etree.ElementTree as ET
 
-from grader.writers import charts
+from grader.report.writers import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

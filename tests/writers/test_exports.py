@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.gradescope_bundle import write_bundle
+from grader.grading.gradescope_bundle import write_bundle
 from grader.report import ScoreReport
+from grader.report.summary import summarize
+from grader.report.writers import gradescope, lms_csv, summary
+from grader.report.writers.batch import Batch
 from grader.sheet import load_sheet
-from grader.summary import summarize
-from grader.writers import gradescope, lms_csv, summary
-from grader.writers.batch import Batch
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
@@ -67,7 +67,7 @@ def test_gradescope_bundle_holds_scripts_grader_sheet_and_reference(tmp_path):
         names = set(zf.namelist())
         run = zf.read("run_autograder").decode()
         assert zf.getinfo("setup.sh").external_attr >> 16 & 0o111
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "grader/cli.py",
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "grader/cli/__init__.py",
             "sheets/inf264-ex4/expected.lock.json",
             "reference/inf264-ex4/solution.ipynb"} <= names
     assert not any("submissions_example" in n for n in names)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.report import ScoreReport
-from grader.writers import feedback_html
+from grader.report.writers import feedback_html
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

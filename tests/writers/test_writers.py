@@ -3,9 +3,9 @@ import csv
 from markdown_it import MarkdownIt
 
 from grader.report import CellErrorInfo, CheckDetails, CheckResult, RunInfo, ScoreReport, TaskResult
+from grader.report.writers import feedback_md, gradebook_csv
+from grader.report.writers.batch import Batch
 from grader.sheet import load_sheet
-from grader.writers import feedback_md, gradebook_csv
-from grader.writers.batch import Batch
 
 HOSTILE = ("```\n</x>``` <script>alert(1)</script> <img src=x onerror=alert(1)> "
            "[link](javascript:alert(1))\n# heading\n\n- item\n| a | b |\n|---|---|\n`~~~~")

@@ -24,7 +24,7 @@ from grader.service.grades import overrides, report_of, score_of, standings
 from grader.service.library import OVERRIDE_COLUMNS, CheckResult, SheetError
 from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
 from grader.service.state import Service
-from grader.spec import Frozen
+from grader.sheet.spec import Frozen
 
 router = APIRouter(prefix="/ta", include_in_schema=False)
 

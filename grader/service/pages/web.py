@@ -17,10 +17,10 @@ from fastapi import Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from grader.report.writers.feedback_md import MARKS, pts
 from grader.service.auth import Principal, csrf_ok, identify
 from grader.service.library import ScoreReport
 from grader.service.state import Service, service
-from grader.writers.feedback_md import MARKS, pts
 
 Svc = Annotated[Service, Depends(service)]
 _PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -84,7 +84,7 @@ def main_of(html: str) -> Markup:
 
 
 def feedback_main(report: ScoreReport) -> Markup:
-    from grader.writers.feedback_html import render as feedback_html
+    from grader.report.writers.feedback_html import render as feedback_html
 
     return main_of(feedback_html(report))
 

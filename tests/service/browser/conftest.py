@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from grader.runner import ProcessRunner
+from grader.sandbox.process import ProcessRunner
 from tests.service.conftest import Live, offer, start_live, write_course
 
 CHROMIUM = "/usr/bin/chromium"

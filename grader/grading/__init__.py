@@ -1,0 +1,1 @@
+"""Grading: one submission (prepare, run, score), a batch, discovery, the reference."""

@@ -1,0 +1,66 @@
+"""One submission through the pipeline: prepare a working copy, run it, score it.
+
+A student's failure is a report, never an exception.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from grader.checks.probes import encoded_calls
+from grader.grading.discover import Prepared, Submission, SubmissionProblem, place_file, prepare
+from grader.grading.score import failed_report, grader_error_report, run_info, score
+from grader.harness import wire
+from grader.report import ScoreReport
+from grader.sandbox.job import Job, RunResult
+from grader.sandbox.process import Runner
+from grader.sandbox.scratch import scratch_dir
+from grader.sheet import Sheet, datasets
+from grader.sheet.lock import SheetLock
+from grader.sheet.spec import PlotCheck
+
+
+def build_job(sheet: Sheet, prepared: Prepared, seed: int | None = None,
+              config: dict[str, Any] | None = None) -> Job:
+    limits, spec = sheet.spec.limits, sheet.spec
+    models = {c.answer: [wire.encode(sheet.derive[c.inputs.function]())] for c in spec.models()}
+    return Job(source=str(prepared.main), kind=prepared.kind, workdir=str(prepared.workdir),
+               answers=spec.answer_names(), probes=encoded_calls(spec), models=models,
+               figures=any(isinstance(c, PlotCheck) for _, c in spec.checks()),
+               datasets={d.name: d.rel for d in datasets.staged(sheet)}, seed=seed, config=config,
+               executor=spec.executor,
+               probe_timeout_s=limits.probe_timeout_s, model_timeout_s=limits.model_timeout_s,
+               cell_timeout_s=limits.cell_timeout_s, total_timeout_s=limits.total_timeout_s,
+               max_output_chars=limits.max_output_kib * 1024, max_cells=limits.max_cells)
+
+
+def run_submission(sheet: Sheet, sub: Submission, runner: Runner, workdir: Path,
+                   seed: int | None = None,
+                   config: dict[str, Any] | None = None) -> tuple[Prepared, RunResult]:
+    """Prepare ``sub`` in the empty ``workdir`` and run it; SubmissionProblem if it cannot run."""
+    prepared = prepare(sub, sheet, workdir)
+    for staged in datasets.staged(sheet):  # after the student's files: theirs cannot replace it
+        place_file(staged.source, workdir, staged.rel)
+    return prepared, runner.run(build_job(sheet, prepared, seed, config))
+
+
+def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
+    """One student's report, always: whatever goes wrong while preparing, running, reading or
+    scoring becomes this report (status ``grader_error``), never an exception that stops a batch."""
+    try:
+        return _grade(sheet, lock, sub, runner)
+    except Exception as exc:
+        return grader_error_report(sheet, lock, sub.student, exc, runner.isolation)
+
+
+def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
+    sha = sub.sha256()
+    with scratch_dir(f"grader-{sheet.id}-") as tmp:
+        try:
+            prepared, run = run_submission(sheet, sub, runner, tmp)
+        except SubmissionProblem as exc:
+            return failed_report(sheet, lock, sub.student, str(exc), sha, runner.isolation)
+        file = prepared.main.relative_to(prepared.workdir).as_posix()
+        return score(sheet, lock, run, student=sub.student, sha256=sha,
+                     info=run_info(run, file, runner.isolation, str(prepared.workdir)))

@@ -1,0 +1,128 @@
+"""Manual points: a TA fills a CSV and the points and comments are merged into the reports.
+
+``review_template`` lists one row per student × manual point (``OUT/overrides.csv``);
+``apply_overrides`` validates the whole file first (unknown students or points, points outside
+0…max are errors naming every offending row), then updates each report and rebuilds the batch
+files. Nothing is re-run; a row whose ``points`` cell is empty leaves that point pending.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.grading.batch import previous_report
+from grader.report import CheckResult, ScoreReport, TaskResult
+from grader.report.writers import write_batch, write_student
+from grader.report.writers.batch import Batch
+from grader.report.writers.gradebook_csv import number
+from grader.sheet import Sheet, SheetError
+
+_ROUNDING = 5e-4
+COLUMNS = ["student", "task", "point", "max_points", "points", "comment"]
+
+
+@dataclass(frozen=True)
+class Override:
+    student: str
+    task: str
+    point: str
+    points: float
+    comment: str
+
+
+def _reports(out: Path) -> dict[str, ScoreReport]:
+    found = {}
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
+        report = previous_report(folder)
+        if report is not None:
+            found[report.student] = report
+    if not found:
+        raise SheetError(f"{out} holds no graded reports: run `grader grade` first")
+    return found
+
+
+def review_template(sheet: Sheet, out: Path) -> str:
+    """The overrides CSV for every manual point of every graded student (scored ones prefilled)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for student, report in _reports(out).items():
+        for task in report.tasks:
+            for check in task.checks:
+                if check.kind == "manual":
+                    scored = check.status != "pending"
+                    writer.writerow([student, task.id, check.answer, number(check.max_score),
+                                     number(check.score) if scored else "", check.details.hint or ""])
+    return buf.getvalue()
+
+
+def read_overrides(sheet: Sheet, path: Path, students: Sequence[str]) -> list[Override]:
+    """Every filled row, checked against the sheet and the graded students (SheetError lists all problems)."""
+    manual = {(t.id, c.answer): t.check_points(c) for t, c in sheet.spec.checks() if c.kind == "manual"}
+    rows, problems = [], []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("student", "task", "point", "points") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SheetError(f"{path}: missing columns {missing}; expected {COLUMNS}")
+        for line, row in enumerate(reader, 2):
+            where = f"{path.name} line {line}"
+            if not (row.get("points") or "").strip():
+                continue
+            key = (row["task"], row["point"])
+            if row["student"] not in students:
+                problems.append(f"{where}: unknown student {row['student']!r}")
+            if key not in manual:
+                problems.append(f"{where}: task {row['task']!r} has no manual point {row['point']!r}")
+                continue
+            try:
+                points = float(row["points"])
+            except ValueError:
+                problems.append(f"{where}: points {row['points']!r} is not a number")
+                continue
+            if abs(points - manual[key]) <= _ROUNDING:  # the template shows 1/3 point as 0.3333
+                points = manual[key]
+            if not 0 <= points <= manual[key]:
+                problems.append(f"{where}: points {points:g} outside 0…{number(manual[key])}")
+            rows.append(Override(row["student"], row["task"], row["point"], points,
+                                 (row.get("comment") or "").strip()))
+    if problems:
+        raise SheetError("overrides not applied: " + "; ".join(problems))
+    return rows
+
+
+def _scored(check: CheckResult, o: Override) -> CheckResult:
+    message = f"Scored by a TA: {number(o.points)} / {number(check.max_score)}." + (
+        f" {o.comment}" if o.comment else "")
+    return check.model_copy(update={
+        "status": "passed" if o.points >= check.max_score - 1e-9 else "failed",
+        "score": round(o.points, 6), "message": message,
+        "details": check.details.model_copy(update={"credit_via": "TA review", "hint": o.comment or None})})
+
+
+def merge(report: ScoreReport, overrides: Sequence[Override]) -> ScoreReport:
+    """The report with the TA's points in place of pending (or earlier) manual scores."""
+    by_point = {(o.task, o.point): o for o in overrides if o.student == report.student}
+    tasks = []
+    for task in report.tasks:
+        checks = [_scored(c, by_point[(task.id, c.answer)])
+                  if c.kind == "manual" and (task.id, c.answer) in by_point else c for c in task.checks]
+        tasks.append(TaskResult(id=task.id, title=task.title, checks=checks, max_score=task.max_score,
+                                score=round(sum(c.score for c in checks), 6)))
+    pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
+    return report.model_copy(update={"tasks": tasks, "score": round(sum(t.score for t in tasks), 6),
+                                     "pending_points": round(pending, 6)})
+
+
+def apply_overrides(sheet: Sheet, out: Path, path: Path) -> list[ScoreReport]:
+    reports = _reports(out)
+    overrides = read_overrides(sheet, path, list(reports))
+    merged = [merge(r, overrides) for r in reports.values()]
+    for report in merged:
+        write_student(report, out / report.student)
+    write_batch(Batch(sheet, merged), out)
+    return merged
