@@ -6,7 +6,8 @@ The library does the work; ``grader.cli`` only parses options and renders. Typic
     from grader import choose_runner, grade_batch, load_sheet
 
     sheet = load_sheet("inf264-ex4")
-    result = grade_batch(sheet, Path("submissions"), Path("out"), choose_runner(sheet.spec.limits))
+    with choose_runner(sheet.spec.limits) as runner:
+        result = grade_batch(sheet, Path("submissions"), Path("out"), runner)
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from grader.checks.compare import compare, fmt, is_numeric
 from grader.harness.wire import Unsupported
-from grader.sheet.spec import Tolerance
+from grader.sheet.kinds import Tolerance
 
 TOL = Tolerance(rtol=1e-3, atol=1e-6)
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)

@@ -15,10 +15,11 @@ range of a configuration the student did not use.
 from __future__ import annotations
 
 from grader.checks.base import Context, Outcome
+from grader.checks.statistic import statistic
 from grader.report import CheckDetails
 from grader.sheet import families
-from grader.sheet.calibration import Stat, statistic
-from grader.sheet.spec import Interval, ModelCheck, RangeCheck
+from grader.sheet.calibration import Stat
+from grader.sheet.training import Interval, ModelCheck, RangeCheck
 
 Judged = RangeCheck | ModelCheck
 

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from grader.checks.compare import Verdict, is_numeric
 from grader.report import CheckDetails, CheckStatus, Entry
 from grader.sheet import Sheet
-from grader.sheet.spec import Derivation, FunctionCheck, Tolerance, ValueCheck
-
-if TYPE_CHECKING:  # the calibration module imports this one
-    from grader.sheet.calibration import CalibrationRecord
+from grader.sheet.calibration import CalibrationRecord
+from grader.sheet.kinds import Derivation, FunctionCheck, Tolerance, ValueCheck
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 from grader.checks.base import Context, Outcome
 from grader.checks.compare import fmt
 from grader.report import CheckDetails
-from grader.sheet.spec import ChoiceCheck
+from grader.sheet.kinds import ChoiceCheck
 
 
 def normalize_choice(text: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from grader.harness.wire import CallableRef, Unsupported
-from grader.sheet.spec import ShapeRule, Tolerance
+from grader.sheet.kinds import ShapeRule, Tolerance
 
 ONE_ELEMENT_FOR_NUMBER = "a one-element array for a number"
 NUMBER_FOR_ONE_ELEMENT = "a number for a one-element array"

@@ -13,7 +13,7 @@ from grader.checks.base import Context, Outcome
 from grader.checks.compare import compare, fmt
 from grader.checks.student_data import derive_quietly, non_finite, opaque, reason
 from grader.report import CheckDetails
-from grader.sheet.spec import ConsistencyCheck, Derivation
+from grader.sheet.kinds import ConsistencyCheck, Derivation
 
 
 def _implied(ctx: Context, derivation: Derivation, label: str) -> Any:

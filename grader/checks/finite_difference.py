@@ -17,7 +17,7 @@ from grader.checks.compare import compare, describe_kind, fmt, is_numeric
 from grader.checks.probes import Perturbed, fd_offset, fd_plan, probe_inputs
 from grader.harness.wire import CallableRef, Unsupported
 from grader.report import CheckDetails
-from grader.sheet.spec import FiniteDifferenceCheck
+from grader.sheet.kinds import FiniteDifferenceCheck
 
 
 class _ForwardFailed(Exception):

@@ -13,7 +13,7 @@ from grader.checks.base import Context, Outcome, ProbeResult, verdict_details
 from grader.checks.compare import compare, fmt, matched
 from grader.checks.probes import ProbeInput, probe_inputs
 from grader.report import CheckDetails
-from grader.sheet.spec import FunctionCheck, ShapeRule, Tolerance
+from grader.sheet.kinds import FunctionCheck, ShapeRule, Tolerance
 
 Failure = tuple[str, CheckDetails]
 _SHOWN_EXCEPTIONS = frozenset({"TypeError", "ValueError", "IndexError", "KeyError", "ZeroDivisionError",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.checks.base import Context, Outcome
-from grader.sheet.spec import ManualCheck
+from grader.sheet.kinds import ManualCheck
 
 
 def check(spec: ManualCheck, ctx: Context) -> Outcome:

@@ -17,7 +17,8 @@ from pydantic import Field, ValidationError
 
 from grader.checks import accepted
 from grader.checks.base import Context, Outcome
-from grader.sheet.spec import Frozen, ModelCheck
+from grader.frozen import Frozen
+from grader.sheet.training import ModelCheck
 
 
 class Layer(Frozen):

@@ -19,8 +19,9 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from grader.checks.base import Context, Outcome
 from grader.checks.compare import compare, fmt
 from grader.checks.student_data import derive_quietly, opaque, reason
+from grader.frozen import Frozen
 from grader.report import CheckDetails
-from grader.sheet.spec import Frozen, PlotCheck, Tolerance
+from grader.sheet.kinds import PlotCheck, Tolerance
 
 # The caps of grader/harness/preamble.py: a larger payload did not come from the harness.
 _MAX_FIGURES, _MAX_AXES, _MAX_SERIES, _MAX_POINTS = 50, 20, 50, 10_000

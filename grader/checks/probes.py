@@ -19,7 +19,8 @@ import numpy as np
 from grader.checks.compare import fmt, is_numeric
 from grader.harness import wire
 from grader.sandbox.job import ProbeCall
-from grader.sheet.spec import FiniteDifferenceCheck, FunctionCheck, SheetSpec
+from grader.sheet.kinds import FiniteDifferenceCheck, FunctionCheck
+from grader.sheet.spec import SheetSpec
 
 
 @dataclass(frozen=True)

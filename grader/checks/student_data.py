@@ -16,7 +16,7 @@ import numpy as np
 from grader.checks.base import Context
 from grader.checks.compare import describe_kind, is_numeric
 from grader.harness.wire import CallableRef, Unsupported
-from grader.sheet.spec import Derivation
+from grader.sheet.kinds import Derivation
 
 _MAX_REASON = 200
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from grader.checks.base import Context, Outcome
 from grader.report import CheckDetails
-from grader.sheet.spec import TrendCheck
+from grader.sheet.training import TrendCheck
 
 
 def check(spec: TrendCheck, ctx: Context) -> Outcome:

@@ -8,7 +8,7 @@ from typing import Any
 from grader.checks.base import Context, Outcome, verdict_details
 from grader.checks.compare import Verdict, compare, fmt, matched
 from grader.report import CheckDetails
-from grader.sheet.spec import ShapeRule, ValueCheck
+from grader.sheet.kinds import ShapeRule, ValueCheck
 
 
 def check(spec: ValueCheck, ctx: Context) -> Outcome:

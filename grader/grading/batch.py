@@ -88,13 +88,8 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
 
     Whatever a submission does, the batch goes on and the gradebook, lms.csv and the summary are
     written (also when the backend itself fails: then its exception follows)."""
-    lock, data = require_fresh_lock(sheet), identity(sheet)
-    problems = calibration_problems(sheet, lock, data)
-    problems += [f"submissions of {sheet.id} import {m}, which this environment lacks: install it"
-                 for m in sheet.missing_modules()]
-    if problems:
-        raise SheetError("; ".join(problems))
-    record = lock.calibrations.get(data)
+    lock = ready_lock(sheet)
+    record = lock.calibrations.get(identity(sheet))
     subs = discover(submissions)
     check_out(submissions, out, subs)
     out.mkdir(parents=True, exist_ok=True)
@@ -109,9 +104,12 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     for warning in warnings:
         if on_warning:
             on_warning(warning)
+    backend = backend or SerialBackend()
+    if todo and backend.in_process(len(todo)):
+        runner.warm_up(sheet.spec.executor)  # no-op when the caller already warmed one
     graded: list[str] = []
     try:
-        for report in (backend or SerialBackend()).run(sheet, lock, runner, todo):
+        for report in backend.run(sheet, lock, runner, todo):
             _write_student(sheet, lock, report, out)
             graded.append(report.student)
             if on_report:
@@ -123,6 +121,18 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     resumed = [s.student for s in subs if s.student not in graded]
     return BatchResult(out=out, reports=reports, graded=graded, resumed=resumed, gradebook=gradebook,
                        warnings=warnings, environment=environment_warnings(record) if record else [])
+
+
+def ready_lock(sheet: Sheet) -> SheetLock:
+    """The sheet's lock, refused (SheetError) when it is stale, lacks a calibration for this data,
+    or the environment lacks a module the submissions import."""
+    lock = require_fresh_lock(sheet)
+    problems = calibration_problems(sheet, lock, identity(sheet))
+    problems += [f"submissions of {sheet.id} import {m}, which this environment lacks: install it"
+                 for m in sheet.missing_modules()]
+    if problems:
+        raise SheetError("; ".join(problems))
+    return lock
 
 
 def _write_student(sheet: Sheet, lock: SheetLock, report: ScoreReport, out: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.checks import Context
 from grader.checks.compare import compare
+from grader.checks.statistic import statistic
 from grader.grading.discover import Submission, SubmissionProblem
 from grader.grading.score import run_context, run_info, score
 from grader.grading.submission import run_submission
@@ -22,8 +23,9 @@ from grader.report import ScoreReport
 from grader.sandbox.job import RunResult
 from grader.sandbox.process import Runner
 from grader.sheet import Sheet, SheetError, families
-from grader.sheet.calibration import CalibrationRecord, Stat, environment, statistic
+from grader.sheet.calibration import CalibrationRecord, Stat, environment
 from grader.sheet.datasets import identity
+from grader.sheet.kinds import ValueCheck
 from grader.sheet.lock import (
     SheetLock,
     build_lock,
@@ -33,7 +35,7 @@ from grader.sheet.lock import (
     staleness,
     write_lock,
 )
-from grader.sheet.spec import Family, ModelCheck, RangeCheck, Training, ValueCheck
+from grader.sheet.training import Family, ModelCheck, RangeCheck, Training
 
 Variant = tuple[Training, Family]  # a family of one of the sheet's trainings
 OnRun = Callable[[int, dict[str, float]], None]

@@ -17,8 +17,8 @@ from grader.sandbox.job import Job, RunResult
 from grader.sandbox.process import Runner
 from grader.sandbox.scratch import scratch_dir
 from grader.sheet import Sheet, datasets
+from grader.sheet.kinds import PlotCheck
 from grader.sheet.lock import SheetLock
-from grader.sheet.spec import PlotCheck
 
 
 def build_job(sheet: Sheet, prepared: Prepared, seed: int | None = None,

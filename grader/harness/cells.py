@@ -26,10 +26,10 @@ class CellTimeout(BaseException):
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise CellTimeout in the main thread after ``seconds``; restores the previous handler."""
+def time_limit(seconds: float, raising: type[BaseException] = CellTimeout) -> Iterator[None]:
+    """Raise ``raising`` in the main thread after ``seconds``; restores the previous handler."""
     def _raise(signum: int, frame: Any) -> None:
-        raise CellTimeout
+        raise raising
 
     previous = signal.signal(signal.SIGALRM, _raise)
     signal.setitimer(signal.ITIMER_REAL, seconds)

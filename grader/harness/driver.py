@@ -122,15 +122,8 @@ def run_notebook(job: dict[str, Any], budget: Budget, private: str, kernel: Any)
     if problem:
         return {"status": "invalid_submission", "message": problem}, None
     n_cells, out_path = len(nb.cells), os.path.join(private, "answers.json")
-    code = "\n".join([
-        "def _grader_collect():",
-        "    import importlib.util as u",
-        f"    s = u.spec_from_file_location('_grader_extract', {extract.__file__!r})",
-        "    m = u.module_from_spec(s); s.loader.exec_module(m)",
-        f"    m.write_answers(globals(), {job['job_path']!r}, {out_path!r})",
-        "_grader_collect()",
-    ])
-    nb.cells.append(nbformat.v4.new_code_cell(code))
+    nb.cells.append(nbformat.v4.new_code_cell(
+        _with_extract(f"m.write_answers(globals(), {job['job_path']!r}, {out_path!r})")))
     client = CappedClient(nb, job, budget.next_cell)
     status, message = "completed", ""
     try:
@@ -152,19 +145,26 @@ def run_notebook(job: dict[str, Any], budget: Budget, private: str, kernel: Any)
     return result, functools.partial(_secret_in_kernel, kernel, private, job) if kernel else None
 
 
+def _with_extract(statement: str) -> str:
+    """Kernel code running ``statement`` with ``m`` = extract.py, loaded by path (a student's module
+    of the same name cannot stand in for it), in the notebook's own namespace."""
+    return "\n".join([
+        "def _grader_call():",
+        "    import importlib.util as u",
+        f"    s = u.spec_from_file_location('_grader_extract', {extract.__file__!r})",
+        "    m = u.module_from_spec(s); s.loader.exec_module(m)",
+        f"    {statement}",
+        "_grader_call(); del _grader_call",
+    ])
+
+
 def _secret_in_kernel(kernel: Any, private: str, job: dict[str, Any],
                       calls: dict[str, Any]) -> dict[str, Any]:
     calls_path, out_path = os.path.join(private, "calls.json"), os.path.join(private, "secret.json")
     with open(calls_path, "w", encoding="utf-8") as fh:
         json.dump(calls, fh)
-    code = "\n".join([
-        "def _grader_secret():",
-        "    import importlib.util as u",
-        f"    s = u.spec_from_file_location('_grader_extract', {extract.__file__!r})",
-        "    m = u.module_from_spec(s); s.loader.exec_module(m)",
-        f"    m.write_secret(globals(), {calls_path!r}, {out_path!r}, {float(job['probe_timeout_s'])!r})",
-        "_grader_secret(); del _grader_secret",
-    ])
+    code = _with_extract(f"m.write_secret(globals(), {calls_path!r}, {out_path!r}, "
+                         f"{float(job['probe_timeout_s'])!r})")
     n_calls = sum(len(c) for c in calls.values())
     kernel.run_silently(code, timeout=job["probe_timeout_s"] * (n_calls + 1))
     return dict(extract.read_private_json(out_path, _MAX_PRIVATE_BYTES))

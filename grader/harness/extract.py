@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import signal
 import stat
 import sys
 import threading
@@ -36,6 +35,7 @@ def _sibling(name: str) -> ModuleType:
 
 wire = _sibling("wire")
 preamble = _sibling("preamble")
+cells = _sibling("cells")
 # Bound when this module loads: in a script run that is before any student code, so patching
 # json or os later cannot break writing the results. (In a notebook the kernel loads it after the
 # student's cells; the driver, which writes the final result, still has its own early copy.)
@@ -64,17 +64,8 @@ def _encode_answer(value: Any) -> Any:
 def _call_with_timeout(fn: Any, args: list[Any], seconds: float) -> Any:
     if threading.current_thread() is not threading.main_thread():
         return fn(*args)  # no SIGALRM here; the runner's wall clock still bounds the run
-
-    def _raise(signum: int, frame: Any) -> None:
-        raise ProbeTimeout
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    with cells.time_limit(seconds, ProbeTimeout):
         return fn(*args)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 class ChainError(Exception):

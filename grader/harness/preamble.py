@@ -210,30 +210,20 @@ class Presence:
 PRESENCE = Presence()
 
 
-def _colab() -> ModuleType:
-    # loaded by path, as this module is (a student's colab.py cannot stand in for it)
-    if "_grader_colab" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("_grader_colab", os.path.join(
-            os.path.dirname(os.path.abspath(__file__)), "colab.py"))
+def _harness_module(name: str) -> ModuleType:
+    """A sibling harness module, loaded by path (a student's module of the same name cannot stand
+    in for it) under the name ``extract._sibling`` uses, so both see the same module state."""
+    if f"_grader_{name}" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(f"_grader_{name}", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), f"{name}.py"))
         assert spec is not None and spec.loader is not None
         sys.modules[spec.name] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules[spec.name])
-    return sys.modules["_grader_colab"]
-
-
-def _training() -> ModuleType:
-    # loaded by path under the name extract._sibling finds, so both see the same records
-    if "_grader_training" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("_grader_training", os.path.join(
-            os.path.dirname(os.path.abspath(__file__)), "training.py"))
-        assert spec is not None and spec.loader is not None
-        sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[spec.name])
-    return sys.modules["_grader_training"]
+    return sys.modules[f"_grader_{name}"]
 
 
 def install_colab(shell: Any) -> None:
-    colab = _colab()
+    colab = _harness_module("colab")
     sys.meta_path.append(colab.ColabFinder())  # after the real finders: only what they cannot find
     os.environ.setdefault("TQDM_DISABLE", "1")  # read when tqdm is imported
     if shell is not None:
@@ -245,7 +235,7 @@ def install(job: dict[str, Any]) -> None:
     if job.get("figures"):
         install_figures()
     PRESENCE.names = list(job["answers"])
-    _training().install(_PatchAfterImport)  # records what each Keras fit() call trained
+    _harness_module("training").install(_PatchAfterImport)  # records what each Keras fit() call trained
     shell = _shell()
     install_colab(shell)
     if shell is not None:  # silent runs (the grader's own) do not trigger post_run_cell

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from grader.sheet.spec import Frozen
+from grader.frozen import Frozen
 
 CheckStatus = Literal["passed", "failed", "error", "pending"]
 

@@ -13,9 +13,9 @@ from statistics import mean, median
 
 from pydantic import Field
 
+from grader.frozen import Frozen
 from grader.report import CheckResult, ScoreReport
 from grader.sheet import Sheet
-from grader.sheet.spec import Frozen
 
 
 class Distribution(Frozen):

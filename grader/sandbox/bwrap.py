@@ -32,6 +32,7 @@ from grader.sandbox.policy import (
 from grader.sandbox.process import (
     GRACE_S,
     HARNESS_DIR,
+    Closing,
     ResourceLimits,
     Started,
     drive,
@@ -66,7 +67,7 @@ def sandbox_env() -> dict[str, str]:
     return {**harness_env(home=WORKDIR, runtime="/tmp"), "USER": "nobody", "LOGNAME": "nobody"}
 
 
-class BwrapRunner:
+class BwrapRunner(Closing):
     """One fresh sandbox per job. :meth:`warm_up` launches the next job's sandbox early: it loads
     its interpreter and executor while the grader prepares the job, and is used by the next
     :meth:`run` (once; :meth:`close` discards it if no job comes)."""

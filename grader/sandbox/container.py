@@ -30,10 +30,12 @@ from pathlib import Path
 
 from pydantic import Field
 
+from grader.frozen import Frozen
 from grader.sandbox.job import Job, RunResult
 from grader.sandbox.process import (
     GRACE_S,
     HARNESS_DIR,
+    Closing,
     ResourceLimits,
     Started,
     drive,
@@ -42,7 +44,7 @@ from grader.sandbox.process import (
     interpret,
 )
 from grader.sandbox.scratch import scratch_dir
-from grader.sheet.spec import Frozen, Limits
+from grader.sheet.spec import Limits
 
 # 65000-65533: reserved by Debian policy, so no account owns them; below 65536, so they exist
 # under Docker's user-namespace remapping too. Not 65534: nobody's processes are not ours to kill.
@@ -181,7 +183,7 @@ def probe(python: str = sys.executable) -> tuple[bool, str]:
                   "the filesystem are NOT isolated (`grader grade --isolation container`)")
 
 
-class ContainerRunner:
+class ContainerRunner(Closing):
     """One fresh scratch folder and one claimed uid per job; cold starts only."""
 
     def __init__(self, limits: Limits, python: str = sys.executable) -> None:
@@ -193,9 +195,6 @@ class ContainerRunner:
 
     def warm_up(self, executor: str) -> None:
         """No warm start: the uid is claimed, and its processes killed, per job."""
-
-    def close(self) -> None:
-        """Nothing was warmed."""
 
     def run(self, job: Job) -> RunResult:
         with scratch_dir("grader-ctr-") as root, _session(self.limits) as policy:

@@ -19,11 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
+from grader.frozen import Frozen
 from grader.sandbox import cgroup, container, seccomp
 from grader.sandbox.bwrap import BwrapRunner, Features, sandbox_env
 from grader.sandbox.policy import SandboxPolicy, bwrap_argv, python_mounts
 from grader.sandbox.process import ProcessRunner, Runner
-from grader.sheet.spec import Frozen, Limits
+from grader.sheet.spec import Limits
 
 Level = Literal["full", "partial", "container", "none"]
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, JsonValue
 
-from grader.sheet.spec import Frozen
+from grader.frozen import Frozen
 
 _MAX_CELLS = 1_000_000  # a result claiming more is forged: no limit lets a run have that many cells
 

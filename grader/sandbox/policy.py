@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from grader.sheet.spec import Frozen
+from grader.frozen import Frozen
 
 SANDBOX = "/sandbox"
 WORKDIR = f"{SANDBOX}/work"

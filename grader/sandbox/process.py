@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -42,8 +42,17 @@ _SIGNALS: dict[int, str] = {
 }
 
 
+_Self = TypeVar("_Self")
+
+
 class Runner(Protocol):
+    """Runs one Job in a fresh process; a context manager that closes what it warmed."""
+
     isolation: str
+
+    def __enter__(self: _Self) -> _Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
     def run(self, job: Job) -> RunResult: ...
 
@@ -54,6 +63,19 @@ class Runner(Protocol):
     def close(self) -> None:
         """Stop whatever :meth:`warm_up` started and no job used."""
         ...
+
+
+class Closing:
+    """``with runner:`` closes what it warmed, whatever happens in the block."""
+
+    def close(self) -> None:
+        """Nothing is warmed unless a subclass says otherwise."""
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)
@@ -252,7 +274,7 @@ def interpret(result: RunResult, exit: Exit, job: Job, killed_why: str = "") -> 
     return result
 
 
-class ProcessRunner:
+class ProcessRunner(Closing):
     """A fresh interpreter per job, rlimits, own session; no filesystem or network isolation."""
 
     isolation = ("process (rlimits on CPU, file size and open files; "
@@ -263,9 +285,6 @@ class ProcessRunner:
 
     def warm_up(self, executor: str) -> None:
         """Every job starts cold here: this runner is the fallback for trusted code, not the fast path."""
-
-    def close(self) -> None:
-        """Nothing was warmed."""
 
     def run(self, job: Job) -> RunResult:
         with scratch_dir("grader-run-") as scratch:

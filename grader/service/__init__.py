@@ -10,6 +10,7 @@ a database (SQLite by default, PostgreSQL by URL); worker threads grade each thr
 - ``storage``, ``upload``: streaming, size-checked, fsync'd uploads; ``jobs``, ``worker``: the queue
 - ``app``, ``api``, ``submit``, ``ta_api``, ``auth``, ``models``: the HTTP face
 - ``grades``, ``regrade``: standings, exports, regrades; ``state``, ``server``, ``admin``,
-  ``commands``, ``client``: wiring, the CLI's commands, and ``grader submit``
+  ``dispatch``, ``client``: wiring, local threads or Dask, and ``grader submit`` (the commands
+  themselves are in :mod:`grader.cli.service`)
 - ``library``: the one module that imports the grading library
 """

@@ -16,10 +16,10 @@ from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from grader.frozen import Frozen
 from grader.service.db import Student, Token, transaction
 from grader.service.roster import active_token
 from grader.service.state import Service, service
-from grader.sheet.spec import Frozen
 
 COOKIE = "grader_session"
 SESSION_MAX_AGE_S = 14 * 86400

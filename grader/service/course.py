@@ -15,8 +15,8 @@ from typing import Literal
 import yaml
 from pydantic import AwareDatetime, Field, ValidationError, model_validator
 
+from grader.frozen import Frozen
 from grader.service.library import Sheet, SheetError, format_validation_error, load_sheet
-from grader.sheet.spec import Frozen
 
 Visibility = Literal["full", "correctness", "format", "none"]
 VISIBILITY_HELP = ("full: the whole report; correctness: passed/failed and points per check, no "

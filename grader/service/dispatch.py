@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Protocol
 
-from grader.grading.backends.worker import received
 from grader.service.library import (
     Runner,
     ScoreReport,
@@ -23,8 +22,9 @@ from grader.service.library import (
     Submission,
     grade_submission,
     load_sheet,
+    received,
+    staleness,
 )
-from grader.sheet.lock import staleness
 
 
 class Dispatch(Protocol):

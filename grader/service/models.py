@@ -6,9 +6,9 @@ from datetime import datetime
 
 from pydantic import Field
 
+from grader.frozen import Frozen
 from grader.service.course import Visibility
 from grader.service.visibility import ShownReport
-from grader.sheet.spec import Frozen
 
 
 class SheetInfo(Frozen):

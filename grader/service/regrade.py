@@ -8,11 +8,11 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader.frozen import Frozen
 from grader.service import jobs
 from grader.service.course import Offer
 from grader.service.db import JobRow, Regrade, now
 from grader.service.grades import score_of, standings
-from grader.sheet.spec import Frozen
 
 
 class Change(Frozen):

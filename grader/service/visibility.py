@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from grader.frozen import Frozen
 from grader.service.course import Visibility
 from grader.service.library import CellErrorInfo, ScoreReport
-from grader.sheet.spec import Frozen
 
 
 class ShownCheck(Frozen):

@@ -10,19 +10,14 @@ JSON), the same seeds each.
 
 from __future__ import annotations
 
-import math
 import platform
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
 
-from grader.checks.metrics import METRICS
-from grader.sheet.spec import Calibration, Frozen, Interval, ModelCheck, RangeCheck
-
-if TYPE_CHECKING:  # the checks import this module
-    from grader.checks.base import Context
+from grader.frozen import Frozen
+from grader.sheet.training import Calibration, Interval
 
 _PACKAGES = ("tensorflow", "keras", "numpy", "scikit-learn")
 
@@ -85,26 +80,3 @@ def environment_warnings(record: CalibrationRecord) -> list[str]:
     now = environment()
     return [f"{k} is {now.get(k, 'absent')} here but was {v} when {record.dataset} was calibrated"
             for k, v in record.environment.items() if now.get(k, "absent") != v]
-
-
-def _real(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        if isinstance(value, np.ndarray) and value.size == 1:
-            return _real(value.item(), what)
-        raise ValueError(f"{what} is {type(value).__name__}, not a number")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{what} is {value}")
-    return float(value)
-
-
-def statistic(check: RangeCheck | ModelCheck, ctx: Context) -> float:
-    """The number a range/model check judges; ValueError/KeyError say why there is none."""
-    if isinstance(check, RangeCheck):
-        if check.statistic is None:
-            return _real(ctx.answers[check.answer], f"`{check.answer}`")
-        return _real(ctx.derive(check.statistic, ctx.answers), f"{check.key}")
-    results = ctx.predictions[check.answer]
-    if results[0].error is not None:
-        raise ValueError(f"`{check.answer}.predict(...)` raised {results[0].error}")
-    targets = ctx.sheet.derive[check.targets.function]()
-    return METRICS[check.metric](results[0].value, targets)

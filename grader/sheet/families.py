@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from grader.sheet.spec import Family, Frozen, Training
+from grader.frozen import Frozen
+from grader.sheet.training import Family, Training
 
 _LR_FACTOR = 2.0  # learning rates within this factor of a family's count as the family's
 

@@ -17,11 +17,13 @@ from typing import Any
 import numpy as np
 from pydantic import Field, JsonValue, ValidationError
 
+from grader.frozen import Frozen
 from grader.harness import wire
 from grader.sandbox.job import RunResult
 from grader.sheet import Sheet, SheetError, hash_tree
 from grader.sheet.calibration import CalibrationRecord, Stat
-from grader.sheet.spec import Frozen, FunctionCheck, ModelCheck, RangeCheck
+from grader.sheet.kinds import FunctionCheck
+from grader.sheet.training import ModelCheck, RangeCheck
 
 
 class Environment(Frozen):
@@ -82,7 +84,7 @@ def reference_problems(sheet: Sheet, run: RunResult) -> list[str]:
         predictions = run.predictions.get(model.answer)
         if predictions is None:
             problems.append(f"model {model.answer!r} is not defined")
-        problems += [f"{model.answer}.predict: {o.error}" for o in predictions or [] if o.error]
+        problems += [f"calling {model.answer}: {o.error}" for o in predictions or [] if o.error]
     return problems
 
 

@@ -13,7 +13,7 @@ import pytest
 from grader.checks import ProbeResult, run_check
 from grader.harness import extract, wire
 from grader.sheet.calibration import CalibrationRecord, Stat
-from grader.sheet.spec import Calibration
+from grader.sheet.training import Calibration
 from tests.checks.test_training_checks import check, ctx_for
 
 SEQUENTIAL = {"keras": True, "class": "Sequential", "n_layers": 2, "trainable_params": 49,

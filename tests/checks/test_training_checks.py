@@ -11,8 +11,9 @@ from grader.checks.probes import fd_offset, probe_plan
 from grader.harness.wire import Unsupported
 from grader.sheet import load_sheet
 from grader.sheet.calibration import CalibrationRecord, Stat
+from grader.sheet.kinds import FiniteDifferenceCheck
 from grader.sheet.lock import load_lock
-from grader.sheet.spec import Calibration, FiniteDifferenceCheck
+from grader.sheet.training import Calibration
 
 
 def ctx_for(sheet_id, answers=None, *, probes=None, predictions=None, figures=(), calibration=None):
@@ -332,7 +333,8 @@ def test_fit_records_on_other_inputs_or_malformed_are_ignored():
 
 
 def test_sheet_training_choices_are_validated():
-    from grader.sheet.spec import SheetSpec, Training
+    from grader.sheet.spec import SheetSpec
+    from grader.sheet.training import Training
     family = {"name": "f", "label": "F", "optimizer": "sgd", "learning_rate": 5.0, "activation": "relu",
               "batch_size": 32}
     choices = {"optimizers": {"sgd": {"low": 0.01, "high": 1.0}}, "activations": ["relu"],

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from grader.checks import run_check
-from grader.sheet.spec import TrendCheck
+from grader.sheet.training import TrendCheck
 from tests.checks.test_training_checks import check, ctx_for
 
 SIZES = [10, 20, 40, 50, 100, 300]

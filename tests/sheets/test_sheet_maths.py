@@ -7,8 +7,8 @@ import pytest
 
 from grader.checks.probes import probe_inputs
 from grader.sheet import load_sheet
+from grader.sheet.kinds import FunctionCheck
 from grader.sheet.lock import load_lock
-from grader.sheet.spec import FunctionCheck
 
 
 def _function(sheet, name):

@@ -34,7 +34,7 @@ class LocalBackend:
         setup = worker.setup_of(sheet, runner)
         if self.in_process(len(subs)):
             for sub in subs:
-                yield ScoreReport.model_validate_json(worker.grade(setup, sub))
+                yield worker.grade_here(setup, sub)
             return
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(self.workers, len(subs)), mp_context=context,

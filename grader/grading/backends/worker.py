@@ -33,9 +33,14 @@ def load(setup: Setup) -> tuple[Sheet, SheetLock]:
     return _LOADED[key]
 
 
-def grade(setup: Setup, sub: Submission) -> str:
+def grade_here(setup: Setup, sub: Submission) -> ScoreReport:
     sheet, lock = load(setup)
-    return grade_submission(sheet, lock, sub, setup[3]).model_dump_json()
+    return grade_submission(sheet, lock, sub, setup[3])
+
+
+def grade(setup: Setup, sub: Submission) -> str:
+    """In a worker process: the report travels back as JSON."""
+    return grade_here(setup, sub).model_dump_json()
 
 
 class _Future(Protocol):

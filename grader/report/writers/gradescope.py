@@ -17,10 +17,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from grader.frozen import Frozen
 from grader.report import CheckResult, ScoreReport
 from grader.report.textsafe import one_line, plain
 from grader.report.writers.feedback_md import MARKS, pts, run_line
-from grader.sheet.spec import Frozen
 
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
 Format = Literal["text", "html", "simple_format", "md", "ansi"]

@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from grader.frozen import Frozen
 from grader.service import api, ta_api
 from grader.service.auth import Principal
 from grader.service.db import Student, SubmissionRow, transaction
@@ -24,7 +25,6 @@ from grader.service.grades import overrides, report_of, score_of, standings
 from grader.service.library import OVERRIDE_COLUMNS, CheckResult, SheetError
 from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
 from grader.service.state import Service
-from grader.sheet.spec import Frozen
 
 router = APIRouter(prefix="/ta", include_in_schema=False)
 

@@ -1,0 +1,177 @@
+"""Commands that grade: ``grade``, ``lock``, ``calibrate``, ``check-reference``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from grader.cli.app import Isolation, Mnist, Unsafe, app, errors, paths_problem, runner_for
+from grader.grading.backends import REGISTRY as BACKENDS
+from grader.grading.backends import Backend
+from grader.grading.discover import discover
+from grader.report.textsafe import one_line
+from grader.sandbox.process import Runner
+from grader.sheet import Sheet, all_sheet_ids, load_sheet
+
+if TYPE_CHECKING:  # imported by the command itself: its start-up is part of what a TA waits for
+    from grader.grading.batch import BatchResult
+
+
+@app.command()
+def grade(
+    sheet: Annotated[str, typer.Argument(help="sheet id under sheets/, or a sheet folder")],
+    submissions: Annotated[Path, typer.Argument(help="folder with one entry per student")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="where reports and gradebook go")],
+    memory_mib: Annotated[int | None, typer.Option(help="memory limit per submission")] = None,
+    cell_timeout: Annotated[float | None, typer.Option(help="seconds per cell")] = None,
+    total_timeout: Annotated[float | None, typer.Option(help="seconds per submission")] = None,
+    backend: Annotated[str, typer.Option(help="local (a process pool), serial, or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler: tcp://HOST:8786, or local:N for a LocalCluster (implies --backend dask)")]
+    = None,
+    workers: Annotated[int | None, typer.Option(help="parallel submissions (default: cores)")] = None,
+    force: Annotated[bool, typer.Option(help="regrade students whose report is up to date")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="only the summary")] = False,
+    mnist: Mnist = None,
+    overrides: Annotated[Path | None, typer.Option(help="a TA's manual points (see `grader review`)")]
+    = None,
+    unsafe_no_sandbox: Unsafe = False,
+    isolation: Isolation = "sandbox",
+) -> None:
+    """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv.
+
+    Run again after a crash or Ctrl-C: only missing or changed submissions are graded."""
+    _refuse_slips(backend, isolation, submissions, out)
+    with errors():
+        spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,
+                                             total_timeout_s=total_timeout).with_data(mnist=mnist)
+        runner = runner_for(spec, unsafe_no_sandbox, isolation == "container", (submissions, out))
+        chosen = BACKENDS["dask" if scheduler else backend](workers, scheduler)
+        result = _batch(spec, submissions, out, runner, chosen, force=force, quiet=quiet)
+    if overrides is not None:
+        from grader.report.overrides import apply_overrides
+
+        with errors():
+            merged = apply_overrides(spec, out, overrides)
+        typer.echo(f"Manual points from {overrides} merged into {len(merged)} reports.")
+    _closing_lines(result, out)
+
+
+def _refuse_slips(backend: str, isolation: str, submissions: Path, out: Path) -> None:
+    if backend not in BACKENDS or isolation not in ("sandbox", "container"):
+        typer.secho(f"error: --backend is one of {sorted(BACKENDS)}, --isolation sandbox or container",
+                    fg="red", err=True)
+        raise typer.Exit(2)
+    slip = paths_problem(submissions, out)
+    if slip:
+        typer.secho(f"error: {slip}", fg="red", err=True)
+        raise typer.Exit(2)
+
+
+def _batch(spec: Sheet, submissions: Path, out: Path, runner: Runner, backend: Backend, *, force: bool,
+           quiet: bool) -> BatchResult:
+    """The batch with a progress display; the first sandbox loads while the grading code does."""
+    if backend.in_process(len(discover(submissions))):
+        runner.warm_up(spec.spec.executor)
+    try:
+        from grader.cli.progress import BatchProgress, summary_table
+        from grader.grading.batch import BatchSummary, grade_batch
+
+        if not quiet:
+            typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
+        with BatchProgress(quiet) as progress:
+            result = grade_batch(spec, submissions, out, runner, backend=backend, force=force,
+                                 on_report=progress.on_report, on_plan=progress.on_plan,
+                                 on_warning=progress.on_warning)
+    finally:
+        runner.close()
+    progress.console.print(summary_table(BatchSummary.of(result)))
+    return result
+
+
+def _closing_lines(result: BatchResult, out: Path) -> None:
+    for warning in result.environment:
+        typer.secho(f"warning: {one_line(warning)}; calibrated ranges may not fit (rerun `grader calibrate`)",
+                    fg="yellow", err=True)
+    for warning in result.warnings:
+        typer.secho(f"warning: {one_line(warning)}", fg="yellow", err=True)
+    if result.resumed:
+        typer.echo(f"{len(result.resumed)} up-to-date reports kept (same submission, same expected "
+                   "answers); --force regrades them.")
+    typer.echo(f"Feedback: {out}/<student>/feedback.html (also .md, report.json, gradescope.json); "
+               f"class summary: {out}/summary.html; gradebook: {result.gradebook}, lms.csv")
+
+
+@app.command()
+def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
+         mnist: Mnist = None, unsafe_no_sandbox: Unsafe = False) -> None:
+    """Run the reference solution and write the sheet's expected-answers lock file."""
+    from grader.grading.reference import lock_sheet
+    from grader.sheet.datasets import identity
+    from grader.sheet.lock import calibration_problems
+
+    with errors():
+        spec = load_sheet(sheet).with_data(mnist=mnist)
+        result = lock_sheet(spec, runner_for(spec, unsafe_no_sandbox))
+        typer.echo(f"{spec.lock_path}: {len(result.answers)} answers, "
+                   f"{sum(map(len, result.probe_outputs.values()))} probe outputs")
+        missing = calibration_problems(spec, result, identity(spec))
+        for problem in missing:
+            typer.secho(f"note: {problem}", fg="yellow")
+
+
+@app.command()
+def calibrate(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
+              runs: Annotated[int | None, typer.Option(min=2, help="reference runs (default: the sheet's)")]
+              = None,
+              mnist: Mnist = None, unsafe_no_sandbox: Unsafe = False) -> None:
+    """Run the reference with seeds 0..runs-1 and store accepted ranges (and the lock) per dataset."""
+    from grader.grading.reference import calibrate_sheet
+    from grader.sheet.datasets import identity
+
+    with errors():
+        spec = load_sheet(sheet).with_data(mnist=mnist)
+        typer.echo(f"Calibrating {spec.id} on {identity(spec)}")
+
+        def show(seed: int, measured: dict[str, float]) -> None:
+            typer.echo(f"  seed {seed}: " + ", ".join(f"{k} = {v:.4g}" for k, v in measured.items()))
+
+        result = calibrate_sheet(spec, runner_for(spec, unsafe_no_sandbox), runs, on_run=show)
+        record = result.calibrations[identity(spec)]
+        tables = [("", record.stats), *((f" [{name}]", stats) for name, stats in record.families.items())]
+        for family, stats in tables:
+            for key, stat in stats.items():
+                low = "-inf" if stat.low is None else f"{stat.low:.4g}"
+                high = "+inf" if stat.high is None else f"{stat.high:.4g}"
+                typer.echo(f"{key}{family}: accepted [{low}, {high}]; {stat.describe()}")
+        typer.echo(f"written to {spec.lock_path}")
+
+
+@app.command("check-reference")
+def check_reference_cmd(
+    sheet: Annotated[str | None, typer.Argument(help="sheet id or folder")] = None,
+    all_sheets: Annotated[bool, typer.Option("--all", help="every sheet under sheets/")] = False,
+    mnist: Mnist = None,
+    unsafe_no_sandbox: Unsafe = False,
+) -> None:
+    """Fail unless each reference earns every auto-graded point and its lock is fresh."""
+    from grader.grading.reference import check_reference
+    from grader.report.writers.feedback_md import pts
+
+    if (sheet is None) == (not all_sheets):
+        typer.secho("error: give one SHEET or --all", fg="red", err=True)
+        raise typer.Exit(2)
+    failed = False
+    with errors():
+        for sheet_id in all_sheet_ids() if all_sheets else [str(sheet)]:
+            spec = load_sheet(sheet_id).with_data(mnist=mnist)
+            result = check_reference(spec, runner_for(spec, unsafe_no_sandbox))
+            score = f"{pts(result.report.score)} / {pts(result.report.max_score)}" if result.report else "-"
+            typer.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.sheet}: {score}")
+            for problem in result.problems:
+                typer.echo(f"     - {problem}")
+            failed = failed or not result.ok
+    if failed:
+        raise typer.Exit(1)
