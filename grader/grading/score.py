@@ -7,7 +7,7 @@ from typing import Any
 
 from grader.checks import Context, Outcome, ProbeResult, run_check
 from grader.harness import wire
-from grader.report import CellErrorInfo, CheckResult, RunInfo, ScoreReport, TaskResult
+from grader.report import CellErrorInfo, CheckResult, RunInfo, ScoreReport, TaskResult, pending_points
 from grader.sandbox.job import ProbeOutcome, RunResult
 from grader.sheet import Sheet
 from grader.sheet.datasets import graded_on, identity
@@ -107,11 +107,10 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
         tasks.append(TaskResult(id=task.id, title=task.title, checks=results, max_score=task.points,
                                 score=round(earned, 6)))
         total += earned
-    pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
     if problems:
         info = info.model_copy(update={"grader_error": "; ".join([info.grader_error, *problems]).strip("; ")})
     return ScoreReport(student=student, sheet=sheet.id, score=round(total, 6),
-                       max_score=sheet.spec.max_score, pending_points=round(pending, 6), tasks=tasks,
+                       max_score=sheet.spec.max_score, pending_points=pending_points(tasks), tasks=tasks,
                        run=info, data=graded_on(sheet),
                        submission_sha256=sha256, lock_sha256=lock.fingerprint,
                        grader_version=version("grader"))
@@ -129,9 +128,8 @@ def grader_error_report(sheet: Sheet, lock: SheetLock, student: str, exc: BaseEx
         for check in task.checks]) for task in sheet.spec.tasks]
     info = RunInfo(status="grader_error", message=GRADER_FAILED, isolation=isolation,
                    grader_error=f"{type(exc).__name__}: {exc}"[:_TA_NOTE])
-    pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
     return ScoreReport(student=student, sheet=sheet.id, score=0.0, max_score=sheet.spec.max_score,
-                       pending_points=round(pending, 6), tasks=tasks, run=info,
+                       pending_points=pending_points(tasks), tasks=tasks, run=info,
                        lock_sha256=lock.fingerprint, grader_version=version("grader"))
 
 

@@ -79,6 +79,11 @@ class RunInfo(Frozen):
         return self.status == "completed"
 
 
+def pending_points(tasks: list[TaskResult]) -> float:
+    """Manual points not scored yet (they count 0 until a TA scores them)."""
+    return round(sum(c.max_score for t in tasks for c in t.checks if c.status == "pending"), 6)
+
+
 class ScoreReport(Frozen):
     student: str
     sheet: str

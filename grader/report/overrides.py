@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.grading.batch import previous_report
-from grader.report import CheckResult, ScoreReport, TaskResult
+from grader.report import CheckResult, ScoreReport, TaskResult, pending_points
 from grader.report.writers import write_batch, write_student
 from grader.report.writers.batch import Batch
 from grader.report.writers.gradebook_csv import number
@@ -113,9 +113,8 @@ def merge(report: ScoreReport, overrides: Sequence[Override]) -> ScoreReport:
                   if c.kind == "manual" and (task.id, c.answer) in by_point else c for c in task.checks]
         tasks.append(TaskResult(id=task.id, title=task.title, checks=checks, max_score=task.max_score,
                                 score=round(sum(c.score for c in checks), 6)))
-    pending = sum(c.max_score for t in tasks for c in t.checks if c.status == "pending")
     return report.model_copy(update={"tasks": tasks, "score": round(sum(t.score for t in tasks), 6),
-                                     "pending_points": round(pending, 6)})
+                                     "pending_points": pending_points(tasks)})
 
 
 def apply_overrides(sheet: Sheet, out: Path, path: Path) -> list[ScoreReport]:

@@ -1,8 +1,9 @@
 """The two models that cross the sandbox boundary: the Job going in and the RunResult coming out.
 
 Both are plain JSON. The Job carries answer names and probe inputs, never an expected value.
-The RunResult is untrusted: it is parsed with a size cap and validated here, and anything that
-does not fit becomes that student's error.
+The RunResult is untrusted: it arrives size-capped on the result channel
+(:mod:`grader.sandbox.channel`) and is validated here; anything that does not fit becomes that
+student's error.
 """
 
 from __future__ import annotations

@@ -15,15 +15,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import ValidationError
 
-from grader.sheet.spec import Limits, SheetSpec, all_derivations
+from grader.sheet.spec import Check, Limits, SheetSpec, all_derivations
 
-KINDS = ("value", "function", "finite_difference", "range", "model", "consistency", "plot", "choice",
-         "manual")  # pydantic's union tags, dropped from error locations
+# pydantic's union tags, dropped from error locations: the kinds of the Check union, in one place
+KINDS = tuple(model.model_fields["kind"].default for model in get_args(get_args(Check)[0]))
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHEETS_ROOT = REPO_ROOT / "sheets"  # the bundled examples, when grader runs from its checkout
 SHEETS_ENV = "GRADER_SHEETS"
