@@ -167,7 +167,7 @@ def test_a_name_that_is_not_utf8(tmp_path, sheet):
     assert sub.student == "caf\ufffd" and sub.source_name == "b'caf\\xe9.py'"
     assert discovery_warnings([sub]) == [
         "b'caf\\xe9.py' is graded as 'caf\ufffd': its name is not valid UTF-8"]
-    assert len(sub.sha256()) == 64
+    assert len(sub.sha256) == 64
     assert prepared_main(tmp_path, sheet, sub) == "caf\ufffd.py"  # a name the report can hold
 
 
@@ -176,7 +176,7 @@ def test_a_folder_with_names_that_are_not_utf8(tmp_path, sheet):
     (folder / os.fsdecode(b"d\xe9j\xe0")).mkdir(parents=True)
     (folder / os.fsdecode(b"d\xe9j\xe0") / os.fsdecode(b"\xff.py")).write_text("x = 1\n")
     sub = Submission("anna", folder, "folder")
-    assert len(sub.sha256()) == 64
+    assert len(sub.sha256) == 64
     assert prepared_main(tmp_path, sheet, sub) == "d\ufffdj\ufffd/\ufffd.py"
 
 
@@ -216,7 +216,7 @@ def test_special_files_are_not_read(tmp_path, sheet, monkeypatch):
         sock.bind("anna/sock.py")
         subs = {s.student: s for s in discover(tmp_path)}
         assert {k: s.kind for k, s in subs.items()} == {"anna": "folder", "broken": None, "pipe": None}
-        assert all(len(s.sha256()) == 64 for s in subs.values())  # a FIFO would block on reading
+        assert all(len(s.sha256) == 64 for s in subs.values())  # a FIFO would block on reading
         assert prepared_main(tmp_path, sheet, subs["anna"]) == "exercise4.py"
     with pytest.raises(SubmissionProblem, match=r"pipe\.py: not a regular file or folder"):
         prepare(subs["pipe"], sheet, tmp_path / "work")

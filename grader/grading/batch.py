@@ -75,7 +75,7 @@ def previous_report(folder: Path) -> ScoreReport | None:
 def _is_current(report: ScoreReport | None, sub: Submission, fingerprint: str, data: str) -> bool:
     """Same submission bytes, same expected answers, same data (e.g. genuine MNIST vs subset)."""
     return (report is not None and report.lock_sha256 == fingerprint and report.data == data
-            and report.submission_sha256 == sub.sha256())
+            and report.submission_sha256 == sub.sha256)
 
 
 def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,

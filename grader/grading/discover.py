@@ -9,6 +9,7 @@ sheet's data files, and picks the file to run. Problems a student caused raise
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -53,7 +54,9 @@ class Submission:
         name = self.path.name
         return name if _strip(name) == name else repr(os.fsencode(name))
 
+    @functools.cached_property
     def sha256(self) -> str:
+        """Computed once per Submission (the resume check and the report both need it)."""
         if self.path.is_dir():
             return hash_tree(self.path)
         if not self.path.is_file():  # FIFO, socket, broken link: never read (a FIFO would block)

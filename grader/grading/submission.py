@@ -55,7 +55,7 @@ def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Run
 
 
 def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
-    sha = sub.sha256()
+    sha = sub.sha256
     with scratch_dir(f"grader-{sheet.id}-") as tmp:
         try:
             prepared, run = run_submission(sheet, sub, runner, tmp)
