@@ -4,6 +4,7 @@ are imported inside the commands, so other commands do not pay for FastAPI and S
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -86,12 +87,22 @@ def roster_import(course: Course, roster: Annotated[Path, typer.Argument(help="C
 
     with errors():
         url = database_url(course, db, state)
-        target = links or (state or course / "state") / "links.csv"
+        target = links or _new_links_file(state or course / "state")
         result = import_roster(course, roster, target, base_url, url)
     done = result.imported
     typer.echo(f"{len(done.added)} added, {len(done.updated)} updated; "
                f"{len(done.links)} new links in {result.links} (mail each student theirs; "
                "they are passwords)")
+
+def _new_links_file(folder: Path) -> Path:
+    """One file per import: a later import must not overwrite links not mailed yet."""
+    stamp, n = time.strftime("%Y%m%dT%H%M%S"), 0
+    path = folder / f"links-{stamp}.csv"
+    while path.exists():
+        n += 1
+        path = folder / f"links-{stamp}-{n}.csv"
+    return path
+
 
 @roster_app.command("token")
 def roster_token(course: Course, student: Annotated[str, typer.Argument(help="student id")],

@@ -46,8 +46,13 @@ def import_roster(course: Path, csv_path: Path, links: Path, base_url: str, url:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """The links are passwords: readable by their owner only, written before the import commits."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """The links are passwords: readable by their owner only, written before the import commits,
+    never over an earlier file (it may hold links not mailed yet: only their hashes are kept)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise CourseError(f"{path} exists and may hold links not mailed yet: "
+                          "choose another --links") from None
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
 

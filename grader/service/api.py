@@ -16,7 +16,7 @@ from grader.service import jobs
 from grader.service.auth import COOKIE, SESSION_MAX_AGE_S, Anyone, Principal, session_cookie
 from grader.service.db import SubmissionRow, now, transaction
 from grader.service.grades import overrides, report_of
-from grader.service.models import Feedback, History, Me, SheetInfo, SubmissionInfo
+from grader.service.models import Feedback, History, Me, RowId, SheetInfo, SubmissionInfo
 from grader.service.policy import counted, penalty_factor
 from grader.service.roster import active_token
 from grader.service.state import Service, service
@@ -78,13 +78,13 @@ def me(who: Anyone, svc: Svc) -> Me:
 
 
 @router.get("/api/submissions/{submission_id}", response_model=SubmissionInfo)
-def status(submission_id: int, who: Anyone, svc: Svc) -> SubmissionInfo:
+def status(submission_id: RowId, who: Anyone, svc: Svc) -> SubmissionInfo:
     with transaction(svc.factory) as session:
         return submission_info(session, visible_row(session, who, submission_id))
 
 
 @router.get("/api/submissions/{submission_id}/report", response_model=Feedback)
-def report(submission_id: int, who: Anyone, svc: Svc) -> Feedback:
+def report(submission_id: RowId, who: Anyone, svc: Svc) -> Feedback:
     """The feedback, as much of it as the sheet's visibility allows now (TAs: all of it)."""
     with transaction(svc.factory) as session:
         row = visible_row(session, who, submission_id)

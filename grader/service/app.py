@@ -3,6 +3,7 @@ starts the workers (after sweeping what a crash left) and drains them on shutdow
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -10,6 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from grader.service import api, pages, submit, ta_api
 from grader.service.auth import TA
@@ -39,9 +42,34 @@ def create_app(svc: Service, *, secure_cookies: bool = False) -> FastAPI:
     app.include_router(ta_api.router)
     pages.install(app)
     app.middleware("http")(_request_log)
+    app.add_middleware(FormLimit)
     app.get("/healthz", tags=["operations"])(_healthz)
     app.get("/metrics", tags=["operations"], response_class=Response)(_metrics)
     return app
+
+
+class FormLimit:
+    """Outside the two upload routes (which stream and cap a file themselves) a request's body is a
+    small form: one without a Content-Length, or larger than ``LIMIT``, is refused before it is
+    read. FastAPI parses a form before the token is checked, so an anonymous 30 MB form would
+    otherwise be spooled to disk first."""
+
+    LIMIT = 2 * 2**20
+    UPLOADS = re.compile(r"^/(api/)?sheets/[^/]+/(submissions|upload)$")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") \
+                and not self.UPLOADS.match(scope["path"]):
+            length = dict(scope["headers"]).get(b"content-length", b"")
+            if not length.isdigit() or int(length) > self.LIMIT:
+                status, why = ((411, "send a Content-Length") if not length.isdigit()
+                               else (413, f"a form here is at most {self.LIMIT} bytes"))
+                await JSONResponse({"detail": why}, status_code=status)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def _request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from fastapi import Path as PathParam
 from pydantic import Field
 
 from grader.frozen import Frozen
 from grader.service.course import Visibility
 from grader.service.visibility import ShownReport
+
+# a row id in an address: bounded as the databases' integers are (a larger one was a 500 on SQLite)
+RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
 
 class SheetInfo(Frozen):

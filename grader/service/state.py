@@ -51,6 +51,9 @@ def state_folder(course: Path, state: Path | None) -> Path:
         raise CourseError(f"the state folder {folder} cannot be created: {exc.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CourseError(f"the state folder {folder} is not writable")
+    # the database holds every report with its expected values, and names and emails: the
+    # server's user only (the SQLite files inside were world-readable)
+    folder.chmod(0o700)
     return folder
 
 

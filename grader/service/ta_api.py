@@ -16,7 +16,7 @@ from grader.service.course import Offer
 from grader.service.db import JobRow, ManualPoint, Regrade, SubmissionRow, transaction
 from grader.service.grades import export_reports, score_of, standings
 from grader.service.library import BATCH_WRITERS, Batch, Sheet, SheetError, read_overrides
-from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted
+from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted, RowId
 from grader.service.regrade import RegradeResult, regrade_result, start_regrade
 from grader.service.state import Service, service
 
@@ -97,7 +97,7 @@ def regrade(sheet_id: str, _: TA, svc: Svc) -> RegradeStarted:
 
 
 @router.get("/regrades/{regrade_id}", response_model=RegradeResult)
-def regrade_status(regrade_id: int, _: TA, svc: Svc) -> RegradeResult:
+def regrade_status(regrade_id: RowId, _: TA, svc: Svc) -> RegradeResult:
     with transaction(svc.factory) as session:
         found = session.get(Regrade, regrade_id)
         if found is None:
@@ -117,7 +117,7 @@ def export(sheet_id: str, name: str, _: TA, svc: Svc) -> Response:
 
 
 @router.get("/submissions/{submission_id}/report.json", response_class=PlainTextResponse)
-def raw_report(submission_id: int, _: TA, svc: Svc) -> Response:
+def raw_report(submission_id: RowId, _: TA, svc: Svc) -> Response:
     """The stored report.json, byte for byte what ``grader grade`` writes for the same file."""
     with transaction(svc.factory) as session:
         row = session.get(SubmissionRow, submission_id)

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from grader.service.library import UnsafeArchive, remove_tree, safe_extract
@@ -38,12 +39,12 @@ class _Sink:
         self.out, self.limit, self.size = out, limit, 0
         self.field, self.value, self.headers = b"", b"", {}  # type: tuple[bytes, bytes, dict[bytes, bytes]]
         self.filename: str | None = None
-        self.writing = False
+        self.writing = self.ended = False
 
     def callbacks(self) -> dict[str, object]:
         return {"on_header_field": self._field, "on_header_value": self._value,
                 "on_header_end": self._header_end, "on_headers_finished": self._headers_done,
-                "on_part_data": self._data, "on_part_end": self._part_end}
+                "on_part_data": self._data, "on_part_end": self._part_end, "on_end": self._end}
 
     def _field(self, data: bytes, start: int, end: int) -> None:
         self.field += data[start:end]
@@ -73,6 +74,9 @@ class _Sink:
     def _part_end(self) -> None:
         self.writing, self.headers = False, {}
 
+    def _end(self) -> None:
+        self.ended = True
+
 
 def form_filename(raw: bytes) -> str:
     """The name as the student's browser knew it: ``%22``, ``%0D`` and ``%0A`` decoded (how browsers
@@ -100,12 +104,18 @@ async def receive(content_type: str, length: str | None, chunks: AsyncIterator[b
     except TooLarge as exc:
         tmp.unlink(missing_ok=True)
         raise UploadRefused(413, str(exc)) from None
+    except MultipartParseError as exc:  # a body that is not multipart/form-data after all
+        tmp.unlink(missing_ok=True)
+        raise UploadRefused(400, f"the upload is not a well-formed multipart/form-data body: {exc}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if sink.filename is None:
+    problem = ("the upload ended before the form did (a cut connection?): send it again" if not sink.ended
+               else "no file in the form: send it in the field 'file'" if sink.filename is None else "")
+    if problem:
         tmp.unlink(missing_ok=True)
-        raise UploadRefused(400, "no file in the form: send it in the field 'file'")
+        raise UploadRefused(400, problem)
+    assert sink.filename is not None
     return tmp, sink.filename
 
 

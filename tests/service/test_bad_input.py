@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import stat
 import zipfile
 
 import pytest
@@ -152,3 +153,20 @@ def test_hostile_names_are_plain_json_strings(live) -> None:
         table = ta.get("/api/ta/sheets/inf264-ex4/class")
         assert table.headers["content-type"] == "application/json"
         assert "<script>alert(1)</script> Bob" in [r["name"] for r in table.json()]
+
+
+def test_review_findings_big_anonymous_forms_huge_ids_caching_and_state_rights(live) -> None:
+    """An anonymous 3 MiB form is refused before it is read (it was spooled to disk, then 401);
+    an id past the database's integers is a 422 (was a 500); authenticated answers are not
+    cached; the state folder (the database holds every expected value) is the server's only."""
+    server = live()
+    with server.client() as anonymous:
+        big = anonymous.post("/api/ta/sheets/inf264-ex4/manual-points",
+                             files={"file": ("o.csv", b"x" * (3 * 2**20))})
+        assert big.status_code == 413
+    with server.client("alice") as alice:
+        assert alice.get("/api/submissions/99999999999999999999").status_code == 422
+        me = alice.get("/api/me")
+        assert me.status_code == 200 and me.headers["cache-control"] == "no-store"
+    folder = server.svc.store.folder.parent
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700

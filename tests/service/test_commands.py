@@ -26,10 +26,14 @@ def test_roster_import_reimport_and_tokens(tmp_path: Path, db_url: str | None) -
     code, out = run("roster", "import", str(course), str(course / "roster.csv"), "--base-url",
                     "https://grader.example.org", *db)
     assert code == 0 and "2 added, 0 updated; 2 new links" in out, out
-    links = (course / "state" / "links.csv").read_text().splitlines()
+    (written,) = (course / "state").glob("links-*.csv")
+    links = written.read_text().splitlines()
     assert links[0] == "id,name,email,link" and links[1].startswith("alice,Alice A,alice@example.org,https://")
-    assert stat.S_IMODE((course / "state" / "links.csv").stat().st_mode) == 0o600
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
     (course / "roster.csv").write_text(ROSTER.replace("Alice A", "Alice B") + "carol,Carol,c@x.org\n")
+    code, out = run("roster", "import", str(course), str(course / "roster.csv"), "--links",
+                    str(written), *db)
+    assert code == 2 and "may hold links not mailed yet" in out  # the first file is kept
     code, out = run("roster", "import", str(course), str(course / "roster.csv"), *db)
     assert code == 0 and "1 added, 1 updated; 1 new links" in out
     code, out = run("roster", "token", str(course), "alice", *db)

@@ -18,7 +18,7 @@ from grader.service.auth import Principal
 from grader.service.db import SubmissionRow, now, transaction
 from grader.service.grades import overrides, report_of
 from grader.service.library import Override
-from grader.service.models import SheetInfo, SubmissionInfo
+from grader.service.models import RowId, SheetInfo, SubmissionInfo
 from grader.service.pages.web import (
     PageError,
     StudentPage,
@@ -122,7 +122,7 @@ async def upload(sheet_id: str, request: Request, who: StudentPage, svc: Svc,
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def attempt(submission_id: int, request: Request, who: Viewer, svc: Svc) -> Response:
+def attempt(submission_id: RowId, request: Request, who: Viewer, svc: Svc) -> Response:
     with as_page():
         info = api.status(submission_id, who, svc)
         feedback = api.report(submission_id, who, svc) if info.status == "done" else None

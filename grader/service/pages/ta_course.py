@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from grader.service import roster, ta_api
 from grader.service.db import Student, SubmissionRow, Token, transaction
 from grader.service.library import ScoreReport
+from grader.service.models import RowId
 from grader.service.pages.web import Svc, TAPage, as_page, main_of, render, require_csrf
 from grader.service.state import Service
 
@@ -71,7 +72,7 @@ def regrade(sheet_id: str, who: TAPage, svc: Svc, csrf: Annotated[str, Form()]) 
 
 
 @router.get("/regrades/{regrade_id}", response_class=HTMLResponse)
-def regrade_result(regrade_id: int, request: Request, who: TAPage, svc: Svc) -> Response:
+def regrade_result(regrade_id: RowId, request: Request, who: TAPage, svc: Svc) -> Response:
     with as_page():
         result = ta_api.regrade_status(regrade_id, who, svc)
     return render(request, "ta_regrade.html.j2", result=result)

@@ -98,6 +98,8 @@ async def security_headers(request: Request, call_next: Callable[[Request], Awai
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"  # a login address holds a token
+    if not path.startswith("/static/"):  # answers hold reports, CSRF tokens, reissued links
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
