@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.service import jobs
-from grader.service.auth import COOKIE, SESSION_MAX_AGE_S, Anyone, Principal, session_cookie
+from grader.service.auth import COOKIE, SESSION_MAX_AGE_S, Anyone, Principal, session_cookie, signed_in_as
 from grader.service.db import SubmissionRow, now, transaction
 from grader.service.grades import overrides, report_of
 from grader.service.models import Feedback, History, Me, RowId, SheetInfo, SubmissionInfo
@@ -54,6 +54,12 @@ def login(request: Request, svc: Svc,
         found = active_token(session, token)
         if found is None:
             raise HTTPException(401, "this link is unknown or was revoked: ask your TA for a new one")
+        current = signed_in_as(request, svc)
+        if current is not None and current != found.id:
+            # a link opened over someone else's session: never switched silently (a page could
+            # otherwise sign a student into another account and collect what they upload)
+            raise HTTPException(409, "this browser is signed in as someone else: use Sign out on any "
+                                     "page first, then open your link again")
         value, _ = session_cookie(svc, found.id)
     response = RedirectResponse("/", status_code=303)  # the token leaves the address bar
     response.set_cookie(COOKIE, value, max_age=SESSION_MAX_AGE_S, httponly=True, samesite="lax",

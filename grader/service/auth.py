@@ -76,6 +76,15 @@ def identify(request: Request, svc: Annotated[Service, Depends(service)]) -> Pri
         return _principal(session, session.get(Token, int(data["t"])), "cookie", str(data["c"]))
 
 
+def signed_in_as(request: Request, svc: Service) -> int | None:
+    """The token id of this browser's valid session cookie, if it has one."""
+    cookie = request.cookies.get(COOKIE)
+    try:
+        return int(signer(svc.secret).loads(cookie, max_age=SESSION_MAX_AGE_S)["t"]) if cookie else None
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
 def csrf_ok(who: Principal, sent: str) -> bool:
     return who.via == "bearer" or hmac.compare_digest(sent, who.csrf_token or "")
 

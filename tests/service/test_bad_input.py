@@ -170,3 +170,21 @@ def test_review_findings_big_anonymous_forms_huge_ids_caching_and_state_rights(l
         assert me.status_code == 200 and me.headers["cache-control"] == "no-store"
     folder = server.svc.store.folder.parent
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_a_link_never_switches_a_signed_in_browser_silently_and_sign_out_works(live) -> None:
+    """Review finding (login CSRF): a page could send alice's browser to bob's link and collect
+    her uploads in his account. Now the link is refused until she signs out."""
+    server = live()
+    with server.client() as browser:
+        assert browser.get(f"/login?token={server.tokens['alice']}").status_code == 303
+        assert browser.get(f"/login?token={server.tokens['alice']}").status_code == 303  # her own: fine
+        switched = browser.get(f"/login?token={server.tokens['bob']}")
+        assert switched.status_code == 409 and "Sign out" in switched.text
+        assert browser.get("/api/me").json()["id"] == "alice"
+        csrf = browser.get("/api/me").json()["csrf_token"]
+        assert browser.post("/logout", data={"csrf": "forged"}).status_code == 403
+        assert browser.post("/logout", data={"csrf": csrf}).status_code == 303
+        assert browser.get("/api/me").status_code == 401
+        assert browser.get(f"/login?token={server.tokens['bob']}").status_code == 303
+        assert browser.get("/api/me").json()["id"] == "bob"

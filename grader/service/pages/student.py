@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from grader.service import api, submit
-from grader.service.auth import Principal
+from grader.service.auth import COOKIE, Principal
 from grader.service.db import SubmissionRow, now, transaction
 from grader.service.grades import overrides, report_of
 from grader.service.library import Override
@@ -130,3 +130,18 @@ def attempt(submission_id: RowId, request: Request, who: Viewer, svc: Svc) -> Re
     return render(request, "attempt.html.j2", info=info, feedback=feedback,
                   full=feedback_main(full) if full else None,
                   title=svc.course.sheets[info.sheet][1].spec.title)
+
+
+@router.post("/logout")
+def logout(who: Viewer, csrf: Annotated[str, Form()]) -> Response:
+    """Sign out: the session cookie is dropped (the link still works; a TA revokes links)."""
+    require_csrf(who, csrf)
+    response = RedirectResponse("/signed-out", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/signed-out", response_class=HTMLResponse)
+def signed_out(request: Request) -> Response:
+    return render(request, "error.html.j2", status=200, status_code=200,
+                  message="You are signed out. Open your personal link to sign in again.")
