@@ -31,8 +31,10 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
     except ValueError as exc:
         return [], f"the file is not a readable Jupyter notebook: {str(exc)[:300]}"
     cells = nb.get("cells") if isinstance(nb, dict) else None
-    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+    if not isinstance(cells, list):
         return [], "the file is not a readable Jupyter notebook: it has no list of cells"
+    if not all(isinstance(c, dict) for c in cells):
+        return [], "the file is not a readable Jupyter notebook: some of its cells are not cells (objects)"
     code = [(i, c.get("source", "")) for i, c in enumerate(cells) if c.get("cell_type") == "code"]
     if len(code) > max_cells:
         return [], f"the notebook has {len(code)} code cells; the limit is {max_cells}"

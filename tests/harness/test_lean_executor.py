@@ -75,6 +75,7 @@ def test_lean_notebook_errors_timeouts_magics_and_figures(tmp_path):
     (b"\xff\xfe not utf-8", "not UTF-8 text"),
     (b"{not json", "not a readable Jupyter notebook"),
     (b'{"cells": 3}', "it has no list of cells"),
+    (b'{"cells": ["x = 1"]}', "some of its cells are not cells"),
     (json.dumps({"cells": [{"cell_type": "code", "source": "x = 1"}] * 60}).encode(), "60 code cells"),
 ])
 def test_lean_rejects_unreadable_notebooks_with_the_reason(tmp_path, content, reason):
