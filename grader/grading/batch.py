@@ -1,7 +1,8 @@
 """Grading a folder as a library call, resumable.
 
     sheet = load_sheet("inf264-ex4")
-    result = grade_batch(sheet, Path("submissions"), Path("out"), choose_runner(sheet.spec.limits))
+    with choose_runner(sheet.spec.limits) as runner:
+        result = grade_batch(sheet, Path("submissions"), Path("out"), runner)
 
 Each student's report is written atomically as soon as it is done (report.json last). Running
 the same batch again grades only what is missing or changed: a report is kept when it was made
