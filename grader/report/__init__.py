@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from grader.frozen import Frozen
+from grader.report.located import Located
 
 CheckStatus = Literal["passed", "failed", "error", "pending"]
 
@@ -38,6 +39,7 @@ class CheckResult(Frozen):
     max_score: float
     message: str
     details: CheckDetails = CheckDetails()
+    located: Located | None = Field(None, description="manual points: the student's answer as found")
 
 
 class TaskResult(Frozen):

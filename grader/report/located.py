@@ -1,0 +1,33 @@
+"""A manual point's answer as found in a submission: what the TA reads beside the rubric.
+
+Built on the host from the submission's own notebook and the outputs of the run; bounded in
+size so that a hostile notebook (huge outputs, thousands of images) cannot bloat a report.
+Everything here is student-controlled text: renderers escape it, never trust it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from grader.frozen import Frozen
+
+LocatedHow = Literal["tag", "heading", "not_located", "not_a_notebook"]
+BlockKind = Literal["markdown", "code", "output", "image"]
+
+
+class LocatedBlock(Frozen):
+    kind: BlockKind
+    cell: int = Field(description="1-based cell number as the student sees it")
+    text: str = Field("", description="markdown or code source, or a text output (bounded)")
+    png_base64: str | None = Field(None, description="an image output or figure (kind image), PNG")
+    truncated: bool = Field(False, description="the text or image was cut to the size bound")
+
+
+class Located(Frozen):
+    how: LocatedHow
+    detail: str = Field(description="how it was found, e.g. \"cells tagged grader:1c-proof\"")
+    blocks: list[LocatedBlock] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list,
+                             description="what the TA should know: two cells claim the point, …")
