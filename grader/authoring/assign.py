@@ -1,0 +1,88 @@
+"""``grader assign``: write the students' notebook from the reference, once it has proved harmless.
+
+The handout (see :mod:`grader.authoring.handout`) is graded like any submission, in the sandbox,
+against the sheet's lock, before anything is written. It is refused when
+
+- its run did not end normally (a timeout, a crash, a grader error), or
+- a cell raised that has no emptied part: only a cell whose own solution text was taken out
+  (a replaced ``# BEGIN SOLUTION`` block, or a cell tagged ``solution``) may fail — it fails
+  because the student has not written it yet. Any other cell reaches students as it is, so it
+  must run, even when it only uses names that an earlier solution defined (mark its lines too), or
+- an automatic check passes or earns points: the handout would hand out the solution.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.authoring.handout import Handout, build_handout, read_notebook, write_notebook
+from grader.grading.discover import Submission, SubmissionProblem, choose_main
+from grader.grading.submission import grade_submission
+from grader.report import ScoreReport
+from grader.sandbox.process import Runner
+from grader.sheet import Sheet, SheetError
+from grader.sheet.lock import require_fresh_lock
+
+
+@dataclass(frozen=True)
+class Assignment:
+    path: Path
+    handout: Handout
+    report: ScoreReport  # the handout's own grading: every automatic check failed
+
+
+def reference_notebook(sheet: Sheet) -> Path:
+    folder = sheet.reference_dir
+    if not folder.is_dir():
+        raise SheetError(f"the reference folder {folder} of {sheet.id} does not exist")
+    try:
+        main = choose_main(folder, sheet.spec.submission.filenames)
+    except SubmissionProblem as exc:
+        raise SheetError(f"reference of {sheet.id}: {exc}") from None
+    if main.suffix != ".ipynb":
+        raise SheetError(f"reference of {sheet.id}: {main} is a script; a handout is made from a notebook")
+    return main
+
+
+def handout_name(sheet: Sheet, reference: Path) -> str:
+    """The first notebook name the sheet prefers for submissions, else the reference's name."""
+    return next((n for n in sheet.spec.submission.filenames if n.endswith(".ipynb")), reference.name)
+
+
+def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:
+    """Write ``out_dir/<notebook>``, the handout of ``sheet``; SheetError (nothing written) when
+    the reference has no solution marked, its markers do not pair up, or the handout is refused."""
+    lock = require_fresh_lock(sheet)
+    reference = reference_notebook(sheet)
+    where = f"reference of {sheet.id} ({reference})"
+    handout = build_handout(read_notebook(reference, where), where)
+    name = handout_name(sheet, reference)
+    with tempfile.TemporaryDirectory(prefix=f"grader-assign-{sheet.id}-") as tmp:
+        draft = Path(tmp) / name
+        write_notebook(handout.notebook, draft)
+        report = grade_submission(sheet, lock, Submission("handout", draft, "notebook"), runner)
+        problems = handout_problems(handout, report)
+        if problems:
+            raise SheetError(f"the handout of {sheet.id} is refused (nothing written): " + "; ".join(problems))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(draft, out_dir / name)
+    return Assignment(out_dir / name, handout, report)
+
+
+def handout_problems(handout: Handout, report: ScoreReport) -> list[str]:
+    """Why the handout must not reach students ([] when it may); see the module's rules."""
+    run = report.run
+    problems = [] if run.ran_to_end else [f"its run ended {run.status}: {run.message}"]
+    problems += [f"cell {e.cell} raised {e.error} but none of its solution was removed (it reaches "
+                 "students as it is: mark the lines that need a removed answer as solution too)"
+                 for e in run.cell_errors if e.cell - 1 not in handout.emptied]
+    leaked = [f"task {t.id}, {c.answer} ({c.kind}) {c.status} with {c.score:g} points"
+              for t in report.tasks for c in t.checks
+              if c.kind != "manual" and (c.status == "passed" or c.score > 0)]
+    if leaked:
+        problems.append("the solution leaked into the handout: " + ", ".join(leaked)
+                        + " (mark the lines that compute these answers as solution)")
+    return problems

@@ -1,0 +1,114 @@
+"""The students' notebook, made from the reference notebook (pure: no file is written, nothing runs).
+
+Per reference cell, in order:
+
+- tagged ``hidden``: dropped (the grader's or the TA's own cells);
+- tagged ``solution``: emptied. A code cell becomes ``# YOUR CODE HERE`` and ``...``; a Markdown
+  cell keeps its leading heading lines (``## 1b``) and gets :data:`ANSWER_HERE` below them;
+- a code cell: its ``# BEGIN SOLUTION`` … ``# END SOLUTION`` blocks replaced (see
+  :mod:`grader.authoring.markers`);
+- a Markdown cell with marker lines is refused (tag it ``solution`` instead).
+
+Every code cell loses its outputs and execution count; the tags ``solution`` and ``hidden`` are
+removed, every other tag (``grader:<answer>`` locating a manual answer) is kept, as are cell ids
+and the notebook's metadata. A reference from which nothing would be removed is refused.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from grader.authoring.markers import YOUR_CODE, MarkerError, marker_lines, strip_solutions
+from grader.sheet import SheetError
+
+SOLUTION_TAG = "solution"
+HIDDEN_TAG = "hidden"
+ANSWER_HERE = "_Your answer here._"
+CODE_HERE = f"{YOUR_CODE}\n..."
+
+
+@dataclass(frozen=True)
+class Handout:
+    notebook: NotebookNode
+    emptied: frozenset[int]  # 0-based indices of the handout's cells that lost solution text
+    dropped: int  # hidden cells
+
+
+def build_handout(reference: NotebookNode, where: str) -> Handout:
+    """The handout of ``reference`` (``where`` names it, e.g. the sheet and path, in errors)."""
+    cells: list[NotebookNode] = []
+    emptied: set[int] = set()
+    dropped = 0
+    for number, cell in enumerate(reference.cells, 1):
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if HIDDEN_TAG in tags:
+            dropped += 1
+            continue
+        try:
+            new, changed = _handout_cell(cell, SOLUTION_TAG in tags)
+        except MarkerError as exc:
+            raise SheetError(f"{where}: {describe_cell(cell, number)}: {exc}") from None
+        if changed:
+            emptied.add(len(cells))
+        cells.append(new)
+    if not emptied and not dropped:
+        raise SheetError(f"{where}: no cell is tagged {SOLUTION_TAG!r} or {HIDDEN_TAG!r} and no code "
+                         "cell has # BEGIN SOLUTION / # END SOLUTION lines: the handout would be the "
+                         "reference itself, nothing would be removed")
+    notebook = copy.deepcopy(reference)
+    notebook.cells = cells
+    return Handout(notebook, frozenset(emptied), dropped)
+
+
+def describe_cell(cell: NotebookNode, number: int) -> str:
+    ident = f", id {cell['id']}" if cell.get("id") else ""
+    return f"cell {number} ({cell.cell_type}{ident})"
+
+
+def _handout_cell(cell: NotebookNode, solution: bool) -> tuple[NotebookNode, bool]:
+    """The cell as students get it, and whether solution text was taken out of it."""
+    new = copy.deepcopy(cell)
+    tags = [t for t in new.get("metadata", {}).get("tags", []) if t not in (SOLUTION_TAG, HIDDEN_TAG)]
+    if "tags" in new.get("metadata", {}):
+        if tags:
+            new.metadata["tags"] = tags
+        else:
+            del new.metadata["tags"]
+    if new.cell_type == "code":
+        new.outputs, new.execution_count = [], None
+    changed = solution
+    if solution:
+        new.source = CODE_HERE if cell.cell_type == "code" else _answer_here(cell.source)
+    elif cell.cell_type == "code":
+        stripped = strip_solutions(cell.source)
+        new.source, changed = stripped.source, stripped.blocks > 0
+    elif marker_lines(cell.source):
+        raise MarkerError(f"lines {marker_lines(cell.source)}: solution markers in a "
+                          f"{cell.cell_type} cell (tag the cell {SOLUTION_TAG!r} instead)")
+    return new, changed
+
+
+def _answer_here(markdown: str) -> str:
+    lines = markdown.splitlines()
+    head = 0
+    while head < len(lines) and (lines[head].startswith("#") or not lines[head].strip()):
+        head += 1
+    kept = "\n".join(lines[:head]).rstrip()
+    return f"{kept}\n{ANSWER_HERE}" if kept else ANSWER_HERE
+
+
+def read_notebook(path: Path, where: str) -> NotebookNode:
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as exc:  # not JSON or not a notebook: the reference is broken
+        raise SheetError(f"{where}: {path} is not a readable notebook: {exc}") from None
+
+
+def write_notebook(notebook: NotebookNode, path: Path) -> None:
+    nbformat.validate(notebook)
+    path.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")

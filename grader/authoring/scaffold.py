@@ -1,0 +1,83 @@
+"""``grader new SHEET_ID``: a new sheet's four places, ready for ``grader lock``.
+
+``ROOT/sheets/ID/{sheet.yaml, derive.py}``, ``ROOT/reference/ID/solution.ipynb`` and
+``ROOT/submissions_example/ID/``, where ROOT is the course repository: by default the folder that
+holds the nearest ``sheets/`` from the current folder upward (where ``grader`` looks ids up), else
+the current folder. Nothing is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import v4
+
+from grader.authoring import template
+from grader.authoring.handout import write_notebook
+from grader.sheet import SheetError, resolve_sheet_dir
+from grader.sheet.spec import SheetSpec
+
+ID_PATTERN = SheetSpec.model_fields["id"].metadata[0].pattern
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    sheet_dir: Path
+    written: list[Path]
+    shadowed_by: Path | None  # another sheet folder `grader lock ID` would find first
+
+
+def course_root(start: Path) -> Path:
+    """The folder holding the nearest ``sheets/`` from ``start`` upward, else ``start``."""
+    start = start.resolve()
+    return next((d for d in (start, *start.parents) if (d / "sheets").is_dir()), start)
+
+
+def new_sheet(sheet_id: str, root: Path) -> Scaffold:
+    """Write the new sheet under ``root``; SheetError if the id is invalid or any target exists."""
+    if not re.match(ID_PATTERN, sheet_id):
+        raise SheetError(f"{sheet_id!r} is not a sheet id: lower-case letters, digits, '.', '_' and '-', "
+                         "starting with a letter or digit")
+    root = root.resolve()
+    sheet_dir = root / "sheets" / sheet_id
+    targets = [sheet_dir, root / "reference" / sheet_id, root / "submissions_example" / sheet_id]
+    existing = [str(p) for p in targets if p.exists()]
+    if existing:
+        raise SheetError(f"refusing to overwrite: {', '.join(existing)} already exist(s); "
+                         "choose another id or remove them")
+    files = {
+        sheet_dir / "sheet.yaml": template.SHEET_YAML.format(id=sheet_id),
+        sheet_dir / "derive.py": template.DERIVE_PY.format(id=sheet_id),
+        targets[2] / ".gitkeep": "",
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    notebook = reference_template(sheet_id)
+    targets[1].mkdir(parents=True)
+    write_notebook(notebook, targets[1] / "solution.ipynb")
+    return Scaffold(sheet_dir, [*files, targets[1] / "solution.ipynb"], _shadow(sheet_id, sheet_dir))
+
+
+def reference_template(sheet_id: str) -> nbformat.NotebookNode:
+    cells = []
+    for kind, tags, source in template.REFERENCE_CELLS:
+        cell = (v4.new_code_cell if kind == "code" else v4.new_markdown_cell)(source.format(id=sheet_id))
+        if tags:
+            cell.metadata["tags"] = tags
+        cells.append(cell)
+    return v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"}})
+
+
+def _shadow(sheet_id: str, sheet_dir: Path) -> Path | None:
+    """Where ``grader lock ID`` run from here would look, if not at the new sheet."""
+    try:
+        found = resolve_sheet_dir(sheet_id)
+    except SheetError:
+        return None
+    return None if found.resolve() == sheet_dir else found
