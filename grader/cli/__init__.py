@@ -7,7 +7,7 @@ per group of commands registers them on :data:`grader.cli.app.app`.
 
 from __future__ import annotations
 
-from grader.cli import authoring, grading, info, reports, service
+from grader.cli import authoring, grading, info, reports, selfcheck, service
 from grader.cli.app import app
 
-__all__ = ["app", "authoring", "grading", "info", "reports", "service"]
+__all__ = ["app", "authoring", "grading", "info", "reports", "selfcheck", "service"]

@@ -106,12 +106,21 @@ def _closing_lines(result: BatchResult, out: Path) -> None:
 
 @app.command()
 def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
+         public: Annotated[bool, typer.Option(
+             "--public", help="write the public lock students check against (needs -o), from the "
+             "existing fresh lock: answer names, types, shapes, visible probe inputs, no expected value")]
+         = False,
+         output: Annotated[Path | None, typer.Option("--output", "-o", help="--public: the file to write")]
+         = None,
          mnist: Mnist = None, unsafe_no_sandbox: Unsafe = False) -> None:
     """Run the reference solution and write the sheet's expected-answers lock file."""
     from grader.grading.reference import lock_sheet
     from grader.sheet.datasets import identity
     from grader.sheet.lock import calibration_problems
 
+    if public or output is not None:
+        _public_lock(sheet, output)
+        return
     with errors():
         spec = load_sheet(sheet).with_data(mnist=mnist)
         result = lock_sheet(spec, runner_for(spec, unsafe_no_sandbox))
@@ -120,6 +129,21 @@ def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
         missing = calibration_problems(spec, result, identity(spec))
         for problem in missing:
             typer.secho(f"note: {problem}", fg="yellow")
+
+
+def _public_lock(sheet: str, output: Path | None) -> None:
+    from grader.sheet.lock import require_fresh_lock
+    from grader.sheet.public_lock import public_lock, render
+
+    if output is None:
+        typer.secho("error: --public needs -o FILE (the file to hand to students)", fg="red", err=True)
+        raise typer.Exit(2)
+    with errors():
+        spec = load_sheet(sheet)
+        reduced = public_lock(spec, require_fresh_lock(spec))
+        output.write_text(render(reduced), encoding="utf-8")
+    typer.echo(f"{output}: public lock of {spec.id}: {len(reduced.answers)} answers, "
+               f"{len(reduced.functions)} functions, {len(reduced.manual)} manual points; no expected values")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from grader.grading.discover import Submission
 from grader.grading.submission import grade_submission
 from grader.grading.unzip import UnsafeArchive, safe_extract
 from grader.report import CellErrorInfo, CheckResult, ScoreReport
+from grader.report.format_view import ShownCheck, ShownRun, format_view, report_rows, shown_run
 from grader.report.overrides import COLUMNS as OVERRIDE_COLUMNS
 from grader.report.overrides import Override, merge, read_overrides
 from grader.report.textsafe import csv_cell, one_line
@@ -27,4 +28,5 @@ __all__ = [
     "SheetError", "SheetLock", "Submission", "UnsafeArchive", "choose_runner", "csv_cell", "diagnose",
     "format_validation_error", "grade_submission", "load_sheet", "merge", "one_line", "read_overrides",
     "ready_lock", "received", "remove_tree", "render_report_json", "safe_extract", "staleness",
+    "ShownCheck", "ShownRun", "format_view", "report_rows", "shown_run",
 ]

@@ -140,10 +140,14 @@ def write_lock(sheet: Sheet, lock: SheetLock) -> None:
 def load_lock(sheet: Sheet) -> SheetLock:
     if not sheet.lock_path.is_file():
         raise SheetError(f"{sheet.lock_path} is missing: run `grader lock {sheet.id}`")
+    text = sheet.lock_path.read_text(encoding="utf-8")
     try:
-        return SheetLock.model_validate_json(sheet.lock_path.read_text(encoding="utf-8"))
+        return SheetLock.model_validate_json(text)
     except ValidationError as exc:
-        raise SheetError(f"{sheet.lock_path} is not a valid lock file: {exc}") from None
+        from grader.sheet.public_lock import public_kind_problem  # it imports this module
+
+        why = public_kind_problem(text) or str(exc)
+        raise SheetError(f"{sheet.lock_path} is not a valid lock file: {why}") from None
 
 
 def staleness(sheet: Sheet, lock: SheetLock) -> list[str]:
