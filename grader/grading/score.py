@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
 
 from grader.checks import Context, Outcome, ProbeResult, run_check
 from grader.harness import wire
 from grader.report import CellErrorInfo, CheckResult, RunInfo, ScoreReport, TaskResult, pending_points
+from grader.report.located import Located
 from grader.sandbox.job import ProbeOutcome, RunResult
 from grader.sheet import Sheet
 from grader.sheet.datasets import graded_on, identity
@@ -91,7 +93,9 @@ def _judge(check: Check, ctx: Context, broken: list[str], problems: list[str]) -
 
 
 def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: RunInfo,
-          sha256: str = "") -> ScoreReport:
+          sha256: str = "", located: Mapping[str, Located] | None = None) -> ScoreReport:
+    """``located``: each manual point's answer as found in the submission (grading.locate)."""
+    located = located or {}
     ctx, broken = run_context(sheet, run, lock)
     tasks, total, problems = [], 0.0, list[str]()
     for task in sheet.spec.tasks:
@@ -103,7 +107,8 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
             results.append(CheckResult(answer=check.answer, kind=check.kind, status=outcome.status,
                                        score=round(points * outcome.credit, 6),
                                        max_score=round(points, 6), message=outcome.message,
-                                       details=outcome.details))
+                                       details=outcome.details, located=located.get(check.answer)
+                                       if check.kind == "manual" else None))
         tasks.append(TaskResult(id=task.id, title=task.title, checks=results, max_score=task.points,
                                 score=round(earned, 6)))
         total += earned

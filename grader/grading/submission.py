@@ -10,6 +10,7 @@ from typing import Any
 
 from grader.checks.probes import encoded_calls
 from grader.grading.discover import Prepared, Submission, SubmissionProblem, place_file, prepare
+from grader.grading.locate import locate_file
 from grader.grading.score import failed_report, grader_error_report, run_info, score
 from grader.harness import wire
 from grader.report import ScoreReport
@@ -63,4 +64,5 @@ def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> Sc
             return failed_report(sheet, lock, sub.student, str(exc), sha, runner.isolation)
         file = prepared.main.relative_to(prepared.workdir).as_posix()
         return score(sheet, lock, run, student=sub.student, sha256=sha,
-                     info=run_info(run, file, runner.isolation, str(prepared.workdir)))
+                     info=run_info(run, file, runner.isolation, str(prepared.workdir)),
+                     located=locate_file(sheet, prepared.main, run))

@@ -31,3 +31,4 @@ class Located(Frozen):
     blocks: list[LocatedBlock] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list,
                              description="what the TA should know: two cells claim the point, …")
+    omitted: int = Field(0, ge=0, description="blocks left out to keep the report bounded")

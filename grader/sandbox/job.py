@@ -15,6 +15,11 @@ from pydantic import Field, JsonValue
 from grader.frozen import Frozen
 
 _MAX_CELLS = 1_000_000  # a result claiming more is forged: no limit lets a run have that many cells
+# What the harness keeps of the cells' outputs (grader/harness/cells.py OutputLog): the host
+# refuses a result past these bounds as forged. The frame's own cap is 8 MiB.
+MAX_OUTPUT_TEXT = 20_000
+MAX_OUTPUT_PNG = 1_000_000  # base64 characters of one image
+MAX_OUTPUTS_PER_CELL = 20
 
 RunStatus = Literal[
     "completed",           # every cell ran (some may have raised); answers were read
@@ -100,6 +105,21 @@ class ProbeOutcome(Frozen):
         None, description="a model's predictions only: what was called (class, layers, trainable parameters)")
 
 
+class CellOutput(Frozen):
+    """One output of a cell as it ran: text (a stream, a result's text/plain) or a PNG."""
+
+    kind: Literal["text", "image"]
+    name: str = Field("", max_length=20, description="stdout, stderr, result, display")
+    text: str = Field("", max_length=MAX_OUTPUT_TEXT + 100)
+    png_base64: str = Field("", max_length=MAX_OUTPUT_PNG)
+    truncated: bool = False
+
+
+class CellOutputs(Frozen):
+    cell: int = Field(ge=0, le=_MAX_CELLS, description="0-based position of the cell in the file")
+    outputs: list[CellOutput] = Field(default_factory=list, max_length=MAX_OUTPUTS_PER_CELL)
+
+
 class RunResult(Frozen):
     status: RunStatus
     message: str = ""
@@ -115,6 +135,9 @@ class RunResult(Frozen):
         default_factory=dict, description="answers a cell had defined and a later one removed: that cell")
     stdout: str = ""
     stderr: str = ""
+    outputs: list[CellOutputs] = Field(default_factory=list,
+                                       description="what each cell showed, bounded (earlier cells first)")
+    outputs_cut: int = Field(0, ge=0, description="outputs not kept: past the budget")
     duration_s: float = Field(0.0, ge=0.0, le=10 * 86400, description="as the driver measured it")
 
     @classmethod

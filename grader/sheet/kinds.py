@@ -17,8 +17,6 @@ SHAPE_HELP = ("lenient: a one-element array counts as the number it holds, and a
               "one-element array; exact: neither. Other shapes must always match")
 
 
-
-
 class Tolerance(Frozen):
     """How close a number must be, elementwise, exactly as ``numpy.isclose(got, expected)``.
 
@@ -176,9 +174,37 @@ class ChoiceCheck(CheckBase):
         return f"{self.answer}[{self.key!r}]" if self.key is not None else self.answer
 
 
+class Locate(Frozen):
+    """Where a manual point's answer is when no cell carries its tag ``grader:<answer>``.
+
+    ``heading``: the label of the markdown heading the answer sits under (its cells up to the next
+    heading of the same or a higher level). Matched on words, not characters: case, spaces,
+    emphasis (``**1.4**``) and punctuation do not matter, and a leading ``Task``, ``Exercise``,
+    ``Question``, ``Problem``, ``Part``, ``Aufgabe`` or ``Q`` before a number is ignored on both
+    sides, so ``1.4`` matches ``### Task 1.4 (c)``, ``## 1.4. MLP`` and ``**1.4**`` but not
+    ``1.4.1`` or ``11.4``. A heading that starts with the label wins over one that only mentions it.
+    A line that starts with bold text (``**1.4** …``) counts as a heading below ``######``, titled
+    by its bold words.
+    """
+
+    heading: str = Field(min_length=1, max_length=100,
+                         description="the label of the heading the answer sits under, e.g. '1.4'")
+
+    @model_validator(mode="after")
+    def _words(self) -> Locate:
+        if "\n" in self.heading or not any(ch.isalnum() for ch in self.heading):
+            raise ValueError(f"locate.heading {self.heading!r} must be one line with a letter or "
+                             "digit in it (the words of the heading, e.g. '1.4' or 'Exercise 4b')")
+        return self
+
+
 class ManualCheck(Frozen):
     kind: Literal["manual"] = "manual"
     answer: str = Field(min_length=1, description="a label for the point, e.g. '1.2d-proof'")
     weight: float = Field(1.0, gt=0)
     description: str = ""
     prompt: str = Field(description="what the TA is to look for (never shown to students)")
+    locate: Locate | None = Field(
+        None, description="how the answer is found when no cell is tagged grader:<answer> "
+                          "(the handout's tags); without it only the tag is tried")
+

@@ -1,0 +1,247 @@
+"""Find each manual point's answer in a submission: what the TA reads beside the rubric.
+
+A pure function of the notebook's JSON, the outputs of the run and the sheet. In order: the cells
+tagged ``grader:<answer>`` (the handout's tags); else the cells under the heading the sheet's
+``locate.heading`` names, up to the next heading of the same or a higher level; else not located,
+saying what was tried. The outputs shown are the run's, never those saved in the file (a student
+could have typed them). A script is ``not_a_notebook``: its source is shown whole (bounded).
+
+Everything is bounded (text per block, blocks and image bytes per point, bytes per report), so a
+notebook of 100k cells, 10k images or 50 MB of output makes a report of a few MB at most.
+Where a stray tag goes: a tag naming no point of the sheet is flagged on the manual point located
+nearest before it (else the first), and its cell is shown there too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.grading import headings
+from grader.report.located import Located, LocatedBlock
+from grader.sandbox.job import CellError, CellOutput, CellOutputs, RunResult
+from grader.sheet import Sheet
+from grader.sheet.kinds import ManualCheck
+
+TAG = "grader:"
+MAX_TEXT = 20_000  # characters of one block
+MAX_BLOCKS = 20  # per point
+MAX_IMAGES = 1_500_000  # base64 characters of images per point
+MAX_REPORT = 4_000_000  # characters of all points' blocks in one report
+MAX_STRAY = 20  # stray tags flagged per report
+
+
+@dataclass
+class _Room:
+    """What is left of the report's budget, shared by all points."""
+
+    left: int = MAX_REPORT
+
+
+@dataclass
+class _Cell:
+    kind: str
+    source: str
+    tags: list[str]
+
+
+@dataclass
+class _Blocks:
+    room: _Room
+    blocks: list[LocatedBlock] = field(default_factory=list)
+    images: int = 0
+    omitted: int = 0
+
+    def add(self, block: LocatedBlock) -> None:
+        size = len(block.text) + len(block.png_base64 or "")
+        image_ok = block.png_base64 is None or self.images + size <= MAX_IMAGES
+        if len(self.blocks) >= MAX_BLOCKS or size > self.room.left or not image_ok:
+            self.omitted += 1
+            return
+        self.blocks.append(block)
+        self.room.left -= size
+        self.images += len(block.png_base64 or "")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    return value if isinstance(value, str) else ""
+
+
+def _cells(notebook: Any) -> list[_Cell] | None:
+    raw = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(raw, list):
+        return None
+    cells = []
+    for c in raw:
+        c = c if isinstance(c, dict) else {}
+        meta = c.get("metadata")
+        tags = meta.get("tags") if isinstance(meta, dict) else None
+        cells.append(_Cell(str(c.get("cell_type", "")), _text(c.get("source")),
+                           [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []))
+    return cells
+
+
+def _bounded(text: str) -> tuple[str, bool]:
+    return (text[:MAX_TEXT], True) if len(text) > MAX_TEXT else (text, False)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What the run left of each cell: its outputs and its error, by 0-based cell index."""
+
+    outputs: Mapping[int, Sequence[CellOutput]] = field(default_factory=dict)
+    errors: Mapping[int, CellError] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, outputs: Sequence[CellOutputs], errors: Sequence[CellError]) -> RunView:
+        return cls({o.cell: o.outputs for o in outputs}, {e.index: e for e in errors})
+
+
+def _cell_blocks(out: _Blocks, index: int, cell: _Cell, run: RunView, text: str | None = None) -> None:
+    """One cell as blocks: its markdown (or a slice of it), or its code and what it showed."""
+    body, cut = _bounded(cell.source if text is None else text)
+    if cell.kind != "code":
+        if body.strip():
+            out.add(LocatedBlock(kind="markdown", cell=index + 1, text=body, truncated=cut))
+        return
+    out.add(LocatedBlock(kind="code", cell=index + 1, text=body, truncated=cut))
+    for o in run.outputs.get(index, ()):
+        if o.kind == "image":
+            out.add(LocatedBlock(kind="image", cell=index + 1, png_base64=o.png_base64,
+                                 truncated=o.truncated))
+        else:
+            shown, cut = _bounded(o.text)
+            out.add(LocatedBlock(kind="output", cell=index + 1, text=shown, truncated=cut or o.truncated))
+    if (error := run.errors.get(index)) is not None:
+        out.add(LocatedBlock(kind="output", cell=index + 1, text=f"{error.ename}: {error.evalue}"[:MAX_TEXT]))
+
+
+def _by_tag(check: ManualCheck, cells: list[_Cell], run: RunView, room: _Room) -> Located | None:
+    tag = TAG + check.answer
+    tagged = [i for i, c in enumerate(cells) if tag in c.tags]
+    if not tagged:
+        return None
+    out = _Blocks(room)
+    for i in tagged:
+        _cell_blocks(out, i, cells[i], run)
+    numbers = ", ".join(str(i + 1) for i in tagged[:10])
+    flags = [f"{len(tagged)} cells carry the tag {tag} (cells {numbers}): all are shown"][:len(tagged) - 1]
+    where = f"cell {tagged[0] + 1}" if len(tagged) == 1 else f"{len(tagged)} cells"
+    return Located(how="tag", detail=f"{where} tagged {tag}", blocks=out.blocks, flags=flags,
+                   omitted=out.omitted)
+
+
+def _by_heading(check: ManualCheck, cells: list[_Cell], found: Sequence[headings.Heading], run: RunView,
+                room: _Room) -> Located | None:
+    if check.locate is None:
+        return None
+    start, renamed = headings.find(found, check.locate.heading)
+    if start is None:
+        return None
+    end = headings.section_end(found, start)
+    stop = (end.cell, end.line) if end else (len(cells), 0)
+    out = _Blocks(room)
+    for i in range(start.cell, min(stop[0] + 1, len(cells))):
+        if len(out.blocks) >= MAX_BLOCKS:
+            out.omitted += 1  # counted per cell past the bound: the loop stays short
+            break
+        lines = cells[i].source.split("\n") if cells[i].kind != "code" else None
+        first = start.line if i == start.cell else 0
+        last = stop[1] if i == stop[0] else None
+        text = "\n".join(lines[first:last]) if lines is not None else None
+        if cells[i].kind == "code" and i == stop[0]:
+            break
+        _cell_blocks(out, i, cells[i], run, text)
+    title = start.title.strip()[:200]
+    flags = [f"no heading starts with “{check.locate.heading}”: shown under the heading “{title}”, "
+             "which mentions it (renamed?)"] if renamed else []
+    return Located(how="heading", detail=f"the cells under the heading “{title}” (cell {start.cell + 1})",
+                   blocks=out.blocks, flags=flags, omitted=out.omitted)
+
+
+def _not_located(check: ManualCheck, found: Sequence[headings.Heading]) -> Located:
+    tried = f"no cell is tagged {TAG}{check.answer}"
+    if check.locate is not None:
+        titles = [f"“{h.title.strip()[:60]}”" for h in found if h.level < headings.BOLD_LEVEL]
+        seen = "; ".join(titles[:12])
+        tried += f" and no heading names “{check.locate.heading}” (headings: {seen or 'none'})"
+    return Located(how="not_located", detail=tried + ": see the whole notebook")
+
+
+def locate_notebook(checks: Sequence[ManualCheck], notebook: Any, run: RunView,
+                    known: Sequence[str] = ()) -> dict[str, Located]:
+    """Each manual check's answer in this notebook (its JSON); ``known`` are all answer names of
+    the sheet (a tag naming one of them is no stray tag)."""
+    cells = _cells(notebook)
+    if cells is None:
+        return {c.answer: Located(how="not_located", detail="the notebook could not be read") for c in checks}
+    found: list[headings.Heading] = []
+    for i, cell in enumerate(cells):
+        if cell.kind == "markdown" and len(found) < headings.MAX_HEADINGS:
+            found.extend(headings.scan(i, cell.source))
+    room, tagged_any = _Room(), any(t.startswith(TAG) for c in cells for t in c.tags)
+    located: dict[str, Located] = {}
+    for check in checks:
+        by_tag = _by_tag(check, cells, run, room)
+        result = by_tag or _by_heading(check, cells, found, run, room) or _not_located(check, found)
+        if by_tag is None and tagged_any and result.how == "heading":
+            lost = f"no cell carries the tag {TAG}{check.answer}, which the handout had: found by heading"
+            result = result.model_copy(update={"flags": [*result.flags, lost]})
+        located[check.answer] = result
+    return _stray_tags(located, cells, run, room, {*known, *(c.answer for c in checks)})
+
+
+def _first_cell(located: Located) -> int:
+    return located.blocks[0].cell - 1 if located.blocks else -1
+
+
+def _stray_tags(located: dict[str, Located], cells: list[_Cell], run: RunView, room: _Room,
+                known: set[str]) -> dict[str, Located]:
+    """A tag naming no point: flagged (and its cell shown) on the point located nearest before it."""
+    if not located:
+        return located
+    order = sorted((_first_cell(v), k) for k, v in located.items())
+    starts = [cell for cell, _ in order]
+    stray = ((i, tag) for i, cell in enumerate(cells) for tag in cell.tags
+             if tag.startswith(TAG) and tag[len(TAG):] not in known)
+    for i, tag in itertools.islice(stray, MAX_STRAY):
+        name = order[max(0, bisect.bisect_right(starts, i) - 1)][1]
+        point = located[name]
+        out = _Blocks(room, list(point.blocks))
+        _cell_blocks(out, i, cells[i], run)
+        flag = (f"cell {i + 1} is tagged {tag[:80]!r}, which names no point of this sheet: "
+                "shown here, the point located nearest before it")
+        located[name] = point.model_copy(update={"blocks": out.blocks, "omitted": point.omitted + out.omitted,
+                                                 "flags": [*point.flags, flag]})
+    return located
+
+
+def locate_script(checks: Sequence[ManualCheck], source: str) -> dict[str, Located]:
+    """A script has no cells to tag and no markdown: its whole source, bounded, for every point."""
+    body, cut = _bounded(source)
+    block = LocatedBlock(kind="code", cell=1, text=body, truncated=cut)
+    detail = "a script, not a notebook: its whole source is shown"
+    return {c.answer: Located(how="not_a_notebook", detail=detail, blocks=[block]) for c in checks}
+
+
+def locate_file(sheet: Sheet, path: Path, run: RunResult) -> dict[str, Located]:
+    """Each manual point's answer in the submission's file as it was graded, with ``run``'s outputs."""
+    checks = [c for _, c in sheet.spec.checks() if isinstance(c, ManualCheck)]
+    if not checks:
+        return {}
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    if path.suffix != ".ipynb":
+        return locate_script(checks, text)
+    try:
+        notebook = json.loads(text)
+    except ValueError:
+        notebook = None
+    return locate_notebook(checks, notebook, RunView.of(run.outputs, run.cell_errors),
+                           known=sheet.spec.answer_names())
