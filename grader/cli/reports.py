@@ -10,26 +10,57 @@ import typer
 from grader.cli.app import app, errors
 from grader.report import ScoreReport
 from grader.report.textsafe import plain
-from grader.sheet import SheetError, load_sheet
+from grader.sheet import Sheet, load_sheet
 
 
 @app.command()
 def review(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
            out: Annotated[Path, typer.Argument(help="the folder `grader grade` wrote")],
            file: Annotated[Path | None, typer.Option(help="default: OUT/overrides.csv")] = None,
-           force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False) -> None:
-    """Write the manual-points template: one row per student and manual point, to fill in."""
+           force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
+           anonymous: Annotated[bool, typer.Option(help="pseudonyms instead of student ids on the pages")]
+           = False,
+           serve: Annotated[bool, typer.Option(help="serve the pages on 127.0.0.1; a save merges into "
+                                                    "OUT/overrides.csv")]
+           = False,
+           apply: Annotated[bool, typer.Option(help="with --serve: apply each save to the reports")] = False,
+           host: Annotated[str, typer.Option(help="with --serve: a loopback address")] = "127.0.0.1",
+           port: Annotated[int, typer.Option(help="with --serve: 0 picks a free port")] = 0) -> None:
+    """Write the manual-points template (one row per student and manual point, to fill in) and the
+    review pages, OUT/review/<point>.html: every student's answer to a point beside its rubric."""
     from grader.report.overrides import review_template
+    from grader.report.review.pages import write_review
 
     with errors():
+        spec = load_sheet(sheet)
         target = file or out / "overrides.csv"
-        if target.exists() and not force:
-            raise SheetError(f"{target} exists (it may hold your points); --force overwrites it")
-        text = review_template(load_sheet(sheet), out)
-        target.write_text(text, encoding="utf-8")
-    rows = text.count("\n") - 1
-    typer.echo(f"{target}: {rows} manual points to score; then "
-               f"`grader apply-overrides {sheet} {out} {target}`")
+        if force or not target.exists():  # never overwrite points unless told to
+            text = review_template(spec, out)
+            target.write_text(text, encoding="utf-8")
+            typer.echo(f"{target}: {text.count(chr(10)) - 1} manual points to score")
+        else:
+            typer.echo(f"{target}: kept (it may hold your points; --force overwrites it)")
+        views = write_review(spec, out, anonymous)
+    done, total = sum(v.scored for v in views), sum(len(v.answers) for v in views)
+    typer.echo(f"{out / 'review' / 'index.html'}: {len(views)} manual points, {done} of {total} scored; "
+               f"then `grader apply-overrides {sheet} {out} {target}`")
+    if serve:
+        _serve(spec, out, anonymous, apply, host, port)
+
+
+def _serve(spec: Sheet, out: Path, anonymous: bool, apply: bool, host: str, port: int) -> None:
+    from grader.report.review.serve import ReviewSite, review_server
+
+    try:
+        server, url = review_server(ReviewSite(spec, out, anonymous, apply), host, port)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--host") from None
+    typer.echo(f"serving the review pages (Ctrl-C stops): {url}")
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            typer.echo("stopped")
 
 
 @app.command("apply-overrides")

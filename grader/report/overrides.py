@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.grading.batch import previous_report
 from grader.report import CheckResult, ScoreReport, TaskResult, pending_points
 from grader.report.writers import write_batch, write_student
+from grader.report.writers.atomic import write_text
 from grader.report.writers.batch import Batch
 from grader.report.writers.gradebook_csv import number
 from grader.sheet import Sheet, SheetError
@@ -34,7 +35,7 @@ class Override:
     comment: str
 
 
-def _reports(out: Path) -> dict[str, ScoreReport]:
+def graded_reports(out: Path) -> dict[str, ScoreReport]:
     found = {}
     for folder in sorted(p for p in out.iterdir() if p.is_dir()):
         report = previous_report(folder)
@@ -47,49 +48,75 @@ def _reports(out: Path) -> dict[str, ScoreReport]:
 
 def review_template(sheet: Sheet, out: Path) -> str:
     """The overrides CSV for every manual point of every graded student (scored ones prefilled)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for student, report in _reports(out).items():
+    rows = []
+    for student, report in graded_reports(out).items():
         for task in report.tasks:
             for check in task.checks:
                 if check.kind == "manual":
                     scored = check.status != "pending"
-                    writer.writerow([student, task.id, check.answer, number(check.max_score),
-                                     number(check.score) if scored else "", check.details.hint or ""])
+                    rows.append([student, task.id, check.answer, number(check.max_score),
+                                 number(check.score) if scored else "", check.details.hint or ""])
+    return overrides_text(rows)
+
+
+def overrides_text(rows: Iterable[Sequence[str]]) -> str:
+    """The overrides CSV of these rows (:data:`COLUMNS` order), as ``grader review`` writes it."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
     return buf.getvalue()
+
+
+def save_overrides(sheet: Sheet, out: Path, rows: Sequence[Sequence[str]], path: Path) -> list[Override]:
+    """Check ``rows`` as apply-overrides does, then merge them into the CSV at ``path`` (atomically):
+    a row for the same student, task and point replaces the old one, every other row is kept."""
+    new = parse_overrides(sheet, io.StringIO(overrides_text(rows)), path.name, list(graded_reports(out)))
+    kept: list[Sequence[str]] = []
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as fh:
+            kept = [[row.get(c) or "" for c in COLUMNS] for row in csv.DictReader(fh)]
+    given = {tuple(r[:3]): r for r in rows}
+    merged = [given.pop(tuple(r[:3]), r) for r in kept]
+    write_text(path, overrides_text([*merged, *given.values()]))
+    return new
 
 
 def read_overrides(sheet: Sheet, path: Path, students: Sequence[str]) -> list[Override]:
     """Every filled row, checked against the sheet and the graded students (SheetError lists all problems)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return parse_overrides(sheet, fh, path.name, students)
+
+
+def parse_overrides(sheet: Sheet, lines: Iterable[str], name: str, students: Sequence[str]) -> list[Override]:
+    """:func:`read_overrides` on CSV text already in hand (``name`` is shown in the messages)."""
     manual = {(t.id, c.answer): t.check_points(c) for t, c in sheet.spec.checks() if c.kind == "manual"}
     rows, problems = [], []
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in ("student", "task", "point", "points") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise SheetError(f"{path}: missing columns {missing}; expected {COLUMNS}")
-        for line, row in enumerate(reader, 2):
-            where = f"{path.name} line {line}"
-            if not (row.get("points") or "").strip():
-                continue
-            key = (row["task"], row["point"])
-            if row["student"] not in students:
-                problems.append(f"{where}: unknown student {row['student']!r}")
-            if key not in manual:
-                problems.append(f"{where}: task {row['task']!r} has no manual point {row['point']!r}")
-                continue
-            try:
-                points = float(row["points"])
-            except ValueError:
-                problems.append(f"{where}: points {row['points']!r} is not a number")
-                continue
-            if abs(points - manual[key]) <= _ROUNDING:  # the template shows 1/3 point as 0.3333
-                points = manual[key]
-            if not 0 <= points <= manual[key]:
-                problems.append(f"{where}: points {points:g} outside 0…{number(manual[key])}")
-            rows.append(Override(row["student"], row["task"], row["point"], points,
-                                 (row.get("comment") or "").strip()))
+    reader = csv.DictReader(lines)
+    missing = [c for c in ("student", "task", "point", "points") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise SheetError(f"{name}: missing columns {missing}; expected {COLUMNS}")
+    for line, row in enumerate(reader, 2):
+        where = f"{name} line {line}"
+        if not (row.get("points") or "").strip():
+            continue
+        key = (row["task"], row["point"])
+        if row["student"] not in students:
+            problems.append(f"{where}: unknown student {row['student']!r}")
+        if key not in manual:
+            problems.append(f"{where}: task {row['task']!r} has no manual point {row['point']!r}")
+            continue
+        try:
+            points = float(row["points"])
+        except ValueError:
+            problems.append(f"{where}: points {row['points']!r} is not a number")
+            continue
+        if abs(points - manual[key]) <= _ROUNDING:  # the template shows 1/3 point as 0.3333
+            points = manual[key]
+        if not 0 <= points <= manual[key]:
+            problems.append(f"{where}: points {points:g} outside 0…{number(manual[key])}")
+        rows.append(Override(row["student"], row["task"], row["point"], points,
+                             (row.get("comment") or "").strip()))
     if problems:
         raise SheetError("overrides not applied: " + "; ".join(problems))
     return rows
@@ -118,7 +145,7 @@ def merge(report: ScoreReport, overrides: Sequence[Override]) -> ScoreReport:
 
 
 def apply_overrides(sheet: Sheet, out: Path, path: Path) -> list[ScoreReport]:
-    reports = _reports(out)
+    reports = graded_reports(out)
     overrides = read_overrides(sheet, path, list(reports))
     merged = [merge(r, overrides) for r in reports.values()]
     for report in merged:

@@ -1,0 +1,55 @@
+"""Identical or near-identical answers to one point, grouped so a TA scores them at once.
+
+Two answers group when their normalised text (case, white space and Markdown punctuation
+dropped; "(b)" and "**B**" alike) and their figures are the same, and they hold the same score
+and comment so far. An answer that was not located stands alone: the TA looks at it in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from grader.report.located import Located
+from grader.report.review.points import Answer
+
+_PUNCTUATION = re.compile(r"[\s*_`#>~|\[\](){}.,;:!?\"'\\-]+")
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str  # g1, g2, … in page order
+    answers: list[Answer]
+
+    @property
+    def first(self) -> Answer:
+        return self.answers[0]
+
+    @property
+    def students(self) -> list[str]:
+        return [a.student for a in self.answers]
+
+
+def normalised(located: Located) -> str:
+    """The answer's text and figures as one comparable key."""
+    parts = []
+    for block in located.blocks:
+        if block.png_base64:
+            parts.append("img:" + hashlib.sha256(block.png_base64.encode()).hexdigest())
+        text = _PUNCTUATION.sub(" ", block.text.casefold()).strip()
+        if text:
+            parts.append(f"{block.kind}:{text}")
+    return "\n".join(parts)
+
+
+def grouped(answers: list[Answer]) -> list[Group]:
+    """Groups in the order of their first member; the largest groups are not moved first, so a
+    page reads in the same order from run to run."""
+    keyed: dict[object, list[Answer]] = {}
+    for n, answer in enumerate(answers):
+        located = answer.located
+        content = normalised(located) if located and located.how in ("tag", "heading") else None
+        key = (content, answer.points, answer.comment) if content else n
+        keyed.setdefault(key, []).append(answer)
+    return [Group(f"g{i}", members) for i, members in enumerate(keyed.values(), 1)]

@@ -1,0 +1,80 @@
+"""A located answer as HTML: the one rendering the review pages, the service's review page and
+any other view share (``located.html.j2``).
+
+All of it is student text. Markdown is rendered with raw HTML off, images off (no remote
+fetches) and links kept only for http(s) and mailto; code and outputs are escaped text; figures
+are PNG ``data:`` URIs of checked base64. The number of blocks, figures and characters shown is
+bounded again here, whatever the report holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from grader.report.located import Located, LocatedBlock
+from grader.report.writers.templates import template
+
+MAX_BLOCKS = 60
+MAX_IMAGES = 12
+MAX_CHARS = 20_000
+MAX_IMAGE_CHARS = 4_000_000
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_LINKS = ("http://", "https://", "mailto:", "#")
+HOW = {"tag": "found by its tag", "heading": "found under its heading",
+       "not_located": "not located", "not_a_notebook": "not a notebook"}
+
+
+@dataclass(frozen=True)
+class Shown:
+    kind: str
+    cell: int
+    text: str
+    html: Markup
+    png: str
+    truncated: bool
+
+
+def _link_ok(url: str) -> bool:
+    return url.strip().lower().startswith(_LINKS)
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).disable("image")
+    md.validateLink = _link_ok  # type: ignore[method-assign]  # javascript:, data:, relative files: text
+    return md
+
+
+def _shown(block: LocatedBlock) -> Shown:
+    text = block.text[:MAX_CHARS]
+    cut = block.truncated or len(block.text) > MAX_CHARS
+    png = block.png_base64 or ""
+    if len(png) > MAX_IMAGE_CHARS or not _BASE64.fullmatch(png):
+        png, cut = "", True
+    html = Markup(_markdown().render(text)) if block.kind == "markdown" else Markup("")
+    return Shown(block.kind, block.cell, text, html, png, cut)
+
+
+def shown_blocks(located: Located) -> tuple[list[Shown], int]:
+    """The blocks to show and how many were left out (past the block or figure bounds)."""
+    shown: list[Shown] = []
+    images = 0
+    for block in located.blocks[:MAX_BLOCKS]:
+        if block.png_base64:
+            images += 1
+            if images > MAX_IMAGES:
+                continue
+        shown.append(_shown(block))
+    return shown, len(located.blocks) - len(shown)
+
+
+def located_html(located: Located | None, submission: str | None = None) -> Markup:
+    """The answer as found (or why there is none), with a link to the executed notebook."""
+    blocks, left_out = shown_blocks(located) if located else ([], 0)
+    return Markup(template("located.html.j2").render(located=located, blocks=blocks, left_out=left_out,
+                                                      how=HOW, submission=submission))

@@ -1,0 +1,212 @@
+"""``grader review --serve``: the review pages on a loopback form server that saves OUT/overrides.csv.
+
+Loopback only; every address starts with a random token and every POST carries it again in its
+body (with the Host and Origin checked), so neither another local user nor a page of another
+site in the TA's browser can read the answers or post scores. One request at a time, so two
+saves never interleave. A save is checked as ``grader apply-overrides`` checks a file, merged
+into OUT/overrides.csv (rows of other points kept), and optionally applied to the reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import ipaddress
+import json
+import secrets
+from dataclasses import dataclass, field, replace
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from grader.report.overrides import apply_overrides, save_overrides
+from grader.report.review.grouping import Group
+from grader.report.review.pages import OVERRIDES, PointView, point_views, render_index, render_point
+from grader.report.writers.gradebook_csv import number
+from grader.sheet import Sheet, SheetError
+
+MAX_BODY = 2 * 2**20
+MAX_FIELDS = 30_000
+_SUBMISSION_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                   "frame-ancestors 'none'")  # student content: no script, and an origin of its own
+Form = dict[str, str]
+
+
+@dataclass
+class ReviewSite:
+    sheet: Sheet
+    out: Path
+    anonymous: bool = False
+    apply: bool = False
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def view(self, slug: str) -> PointView:
+        views = point_views(self.sheet, self.out, self.anonymous)
+        found = next((v for v in views if v.point.slug == slug), None)
+        if found is None:
+            raise KeyError(slug)
+        return found
+
+    def index(self) -> str:
+        return render_index(self.sheet, point_views(self.sheet, self.out, self.anonymous))
+
+    def page(self, view: PointView, notice: str = "", problem: str = "", reveal: bool = False) -> str:
+        return render_point(view, anonymous=self.anonymous, token=self.token, notice=notice,
+                            problem=problem, reveal=reveal)
+
+    def save(self, view: PointView, form: Form) -> int:
+        """The form's scored answers into OUT/overrides.csv (SheetError: nothing saved)."""
+        rows = form_rows(view, form)
+        path = self.out / OVERRIDES
+        save_overrides(self.sheet, self.out, rows, path)
+        if self.apply:
+            apply_overrides(self.sheet, self.out, path)
+        return len(rows)
+
+
+def _students(text: str) -> list[str]:
+    try:
+        students = json.loads(text)
+    except ValueError:
+        students = None
+    if not isinstance(students, list) or not all(isinstance(s, str) for s in students):
+        raise SheetError("the form's list of students is broken: reload the page")
+    return students
+
+
+def form_rows(view: PointView, form: Form) -> list[list[str]]:
+    """One overrides row per student of each group given points (empty boxes are not saved)."""
+    p, rows = view.point, []
+    for key, value in form.items():
+        group = key.removeprefix("students-")
+        points = form.get(f"points-{group}", "").strip()
+        if group == key or not points:
+            continue
+        with contextlib.suppress(ValueError):  # not a number: the check in save_overrides names it
+            points = number(float(points))
+        comment = form.get(f"comment-{group}", "").strip()
+        rows += [[s, p.task, p.label, p.max_text, points, comment] for s in _students(value)]
+    return rows
+
+
+def posted(view: PointView, form: Form) -> PointView:
+    """The view with what the TA typed, to show again beside a refusal."""
+    def typed(g: Group) -> Group:
+        points, comment = form.get(f"points-{g.id}"), form.get(f"comment-{g.id}")
+        if points is None:
+            return g
+        return replace(g, answers=[replace(a, points=points, comment=comment or "") for a in g.answers])
+    return replace(view, groups=[typed(g) for g in view.groups])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    site: ReviewSite
+    origin: str  # http://127.0.0.1:PORT
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # no access log: the URLs hold the token
+
+    def _send(self, status: int, body: str | bytes, media: str = "text/html; charset=utf-8",
+              headers: dict[str, str] | None = None) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        for name, value in {"Content-Type": media, "Content-Length": str(len(data)),
+                            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                            "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+                            **(headers or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _refuse(self, status: HTTPStatus, why: str) -> None:
+        self._send(status, f"{status.value} {status.phrase}: {why}\n", "text/plain; charset=utf-8")
+
+    def _route(self) -> list[str] | None:
+        """The path after the token, or None (refused) when the token, Host or Origin is wrong."""
+        parts = urlsplit(self.path).path.split("/")
+        token_ok = len(parts) > 2 and hmac.compare_digest(parts[1].encode(), self.site.token.encode())
+        same_site = self.headers.get("Host") == self.origin.removeprefix("http://") and \
+            self.headers.get("Origin", self.origin) == self.origin
+        if not (token_ok and same_site):
+            self._refuse(HTTPStatus.NOT_FOUND, "no such page")
+            return None
+        return [unquote(p) for p in parts[2:]]
+
+    def _point(self, rest: list[str]) -> PointView | None:
+        if len(rest) == 2 and rest[0] == "review" and rest[1].endswith(".html"):
+            try:
+                return self.site.view(rest[1].removesuffix(".html"))
+            except KeyError:
+                pass
+        self._refuse(HTTPStatus.NOT_FOUND, "no such page")
+        return None
+
+    def do_GET(self) -> None:
+        rest = self._route()
+        if rest is None:
+            return
+        if rest in (["review", ""], ["review", "index.html"]):
+            self._send(HTTPStatus.OK, self.site.index())
+        elif len(rest) == 2 and rest[1] == "submission.html":
+            self._submission(rest[0])
+        elif (view := self._point(rest)) is not None:
+            saved = parse_qs(urlsplit(self.path).query).get("saved", [""])[-1]
+            applied = " and applied them." if self.site.apply else "."
+            notice = f"Saved {saved} score(s) to {OVERRIDES}{applied}"
+            self._send(HTTPStatus.OK, self.site.page(view, notice if saved else "", reveal=bool(saved)))
+
+    def _submission(self, student: str) -> None:
+        path = self.site.out / student / "submission.html"
+        graded = "/" not in student and student not in ("", ".", "..") and \
+            (path.parent / "report.json").is_file()
+        if not (graded and path.is_file()):
+            self._refuse(HTTPStatus.NOT_FOUND, "no executed notebook for this student")
+            return
+        self._send(HTTPStatus.OK, path.read_bytes(), headers={"Content-Security-Policy": _SUBMISSION_CSP})
+
+    def do_POST(self) -> None:
+        rest = self._route()
+        form = self._form() if rest is not None else None
+        if rest is None or form is None or (view := self._point(rest)) is None:
+            return
+        try:
+            saved = self.site.save(view, form)
+        except SheetError as exc:
+            self._send(HTTPStatus.UNPROCESSABLE_ENTITY, self.site.page(posted(view, form), problem=str(exc)))
+            return
+        self.send_response(HTTPStatus.SEE_OTHER)
+        self.send_header("Location", f"/{self.site.token}/review/{view.point.slug}.html?saved={saved}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _form(self) -> Form | None:
+        """The urlencoded body, bounded, with this server's token in it; None: refused."""
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            self.close_connection = True
+            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                         f"a form of at most {MAX_BODY} bytes, with its length")
+            return None
+        try:
+            fields = parse_qs(self.rfile.read(int(length)).decode(), keep_blank_values=True,
+                              max_num_fields=MAX_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            self._refuse(HTTPStatus.BAD_REQUEST, "not a form this page sent")
+            return None
+        form = {k: v[-1] for k, v in fields.items()}
+        if not hmac.compare_digest(form.get("token", "").encode(), self.site.token.encode()):
+            self._refuse(HTTPStatus.FORBIDDEN, "this form was not sent by this review page: reload it")
+            return None
+        return form
+
+
+def review_server(site: ReviewSite, host: str = "127.0.0.1", port: int = 0) -> tuple[HTTPServer, str]:
+    """The server (not started) and the address of its index page. Loopback addresses only."""
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"{host} is not a loopback address: the review server only listens on this machine")
+    server = HTTPServer((host, port), type("Handler", (_Handler,), {"site": site}))
+    bound = f"[{host}]" if ":" in host else host
+    origin = f"http://{bound}:{server.server_address[1]}"
+    server.RequestHandlerClass.origin = origin  # type: ignore[attr-defined]
+    return server, f"{origin}/{site.token}/review/index.html"
