@@ -66,7 +66,8 @@ def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:
         report = grade_submission(sheet, lock, Submission("handout", draft, "notebook"), runner)
         problems = handout_problems(handout, report)
         if problems:
-            raise SheetError(f"the handout of {sheet.id} is refused (nothing written): " + "; ".join(problems))
+            raise SheetError(f"the handout of {sheet.id} is refused (nothing written): "
+                             + "; ".join(problems))
         out_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(draft, out_dir / name)
     return Assignment(out_dir / name, handout, report)

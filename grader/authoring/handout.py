@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import nbformat
 from nbformat import NotebookNode
@@ -104,11 +105,14 @@ def _answer_here(markdown: str) -> str:
 
 def read_notebook(path: Path, where: str) -> NotebookNode:
     try:
-        return nbformat.read(path, as_version=4)
-    except (OSError, ValueError) as exc:  # not JSON or not a notebook: the reference is broken
+        text = path.read_text(encoding="utf-8")
+        notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
+    except (OSError, ValueError) as exc:  # not UTF-8, not JSON, not a notebook: the reference is broken
         raise SheetError(f"{where}: {path} is not a readable notebook: {exc}") from None
+    return cast(NotebookNode, notebook)
 
 
 def write_notebook(notebook: NotebookNode, path: Path) -> None:
     nbformat.validate(notebook)
-    path.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
+    text = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
+    path.write_text(text + "\n", encoding="utf-8")

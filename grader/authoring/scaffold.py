@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import nbformat
 from nbformat import v4
@@ -65,13 +66,15 @@ def new_sheet(sheet_id: str, root: Path) -> Scaffold:
 def reference_template(sheet_id: str) -> nbformat.NotebookNode:
     cells = []
     for kind, tags, source in template.REFERENCE_CELLS:
-        cell = (v4.new_code_cell if kind == "code" else v4.new_markdown_cell)(source.format(id=sheet_id))
+        new_cell = v4.new_code_cell if kind == "code" else v4.new_markdown_cell
+        cell = new_cell(source.format(id=sheet_id))  # type: ignore[no-untyped-call]
         if tags:
             cell.metadata["tags"] = tags
         cells.append(cell)
-    return v4.new_notebook(cells=cells, metadata={
+    return cast(nbformat.NotebookNode, v4.new_notebook(  # type: ignore[no-untyped-call]
+        cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
+        "language_info": {"name": "python"}}))
 
 
 def _shadow(sheet_id: str, sheet_dir: Path) -> Path | None:
