@@ -110,3 +110,48 @@ def test_grader_sheets_names_a_folder_to_look_in_first(tmp_path, monkeypatch):
     assert load_sheet("course-sheet").folder == (root / "sheets" / "course-sheet").resolve()
     with pytest.raises(SheetError, match="--sheets DIR"):
         load_sheet("no-such-sheet")
+
+
+def test_a_mistyped_key_gets_a_suggestion(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][4]["checks"][0].update(tolerence={"rtol": 1e-3}))
+    with pytest.raises(SheetError, match=r"tasks\.4\.checks\.0\.tolerence: Extra inputs are not permitted "
+                                         r"\(did you mean 'tolerance'\?\)"):
+        load_sheet(folder)
+    folder = sheet_copy("waterloo-a2-1")
+    _edit(folder, lambda raw: raw.update(limits={"cell_timeout": 30}))
+    with pytest.raises(SheetError, match=r"limits\.cell_timeout: .*\(did you mean 'cell_timeout_s'"):
+        load_sheet(folder)
+
+
+def test_a_key_far_from_every_field_gets_no_suggestion(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw.update(zzz=1))
+    with pytest.raises(SheetError, match=r"zzz: Extra inputs are not permitted") as caught:
+        load_sheet(folder)
+    assert "did you mean" not in str(caught.value)
+
+
+def test_a_mistyped_check_kind_gets_a_suggestion(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][1]["checks"][0].update(kind="vlaue"))
+    with pytest.raises(SheetError, match=r"tag 'vlaue' .*\(did you mean 'value'\?\)"):
+        load_sheet(folder)
+
+
+def test_a_mistyped_derive_function_gets_a_suggestion(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][5]["checks"][2]["follow_through"]["derive"].update(
+        function="gradient_step_w"))
+    with pytest.raises(SheetError, match=r"derive function 'gradient_step_w' is not in derive\.py "
+                                         r"\(did you mean 'gradient_step_w2' or 'gradient_step_w1'\?\)"):
+        load_sheet(folder)
+
+
+def test_a_mistyped_answer_in_an_alternative_gets_a_suggestion(sheet_copy):
+    folder = sheet_copy("inf264-ex4")
+    _edit(folder, lambda raw: raw["tasks"][1]["checks"][2]["alternatives"][0]["derive"].update(
+        args=["W1_shap"]))
+    with pytest.raises(SheetError, match=r"task 1\.2, check W1_shape: reversed_shape\(W1_shap\): 'W1_shap' "
+                                         r"is not an answer of the sheet \(did you mean 'W1_shape'"):
+        load_sheet(folder)

@@ -63,10 +63,28 @@ def _previous(sheet: Sheet) -> SheetLock | None:
 
 
 def lock_sheet(sheet: Sheet, runner: Runner) -> SheetLock:
-    """Lock the reference's answers; calibrations of an unchanged reference are kept."""
-    lock = build_lock(sheet, run_reference(sheet, runner), _previous(sheet))
+    """Lock the reference's answers; calibrations of an unchanged reference are kept. A reference
+    that misses answers is refused with the cell where each was expected."""
+    run = run_reference(sheet, runner)
+    problems = reference_problems(sheet, run)
+    if problems:
+        raise SheetError(f"reference of {sheet.id} ({sheet.reference_dir}) cannot be locked: "
+                         + "; ".join(problems) + _where_expected(sheet, run))
+    lock = build_lock(sheet, run, _previous(sheet))
     write_lock(sheet, lock)
     return lock
+
+
+def _where_expected(sheet: Sheet, run: RunResult) -> str:
+    from grader.authoring.assign import reference_notebook
+    from grader.authoring.expected import where_expected
+
+    try:
+        notebook: Path | None = reference_notebook(sheet)
+    except SheetError:  # a script reference: no cells to point at
+        notebook = None
+    lines = where_expected(sheet, run, notebook)
+    return ". Where the reference should define them: " + "; ".join(lines) if lines else ""
 
 
 def calibrate_sheet(sheet: Sheet, runner: Runner, runs: int | None = None,

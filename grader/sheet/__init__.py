@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from grader.sheet.spec import Check, Limits, SheetSpec, all_derivations
+from grader.authoring.suggest import did_you_mean, fields_at
+from grader.sheet.spec import Check, Limits, SheetSpec, all_derivations, student_derivations
 
 # pydantic's union tags, dropped from error locations: the kinds of the Check union, in one place
 KINDS = tuple(model.model_fields["kind"].default for model in get_args(get_args(Check)[0]))
@@ -59,7 +60,7 @@ class Sheet:
         try:
             limits = Limits.model_validate({**self.spec.limits.model_dump(), **changed})
         except ValidationError as exc:
-            raise SheetError(f"limits: {format_validation_error(exc)}") from None
+            raise SheetError(f"limits: {format_validation_error(exc, Limits)}") from None
         return replace(self, spec=self.spec.model_copy(update={"limits": limits}))
 
     def with_data(self, **paths: Path | None) -> Sheet:
@@ -134,11 +135,17 @@ def load_sheet(ref: str | Path) -> Sheet:
     return sheet
 
 
-def format_validation_error(exc: ValidationError) -> str:
+def format_validation_error(exc: ValidationError, model: type[BaseModel] = SheetSpec) -> str:
+    """Each error as ``field.path: reason``, with a "did you mean" for a mistyped key or kind."""
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"] if p not in KINDS)
-        parts.append(f"{loc or '(top level)'}: {err['msg']}")
+        hint = ""
+        if err["type"] == "extra_forbidden":
+            hint = did_you_mean(str(err["loc"][-1]), fields_at(model, err["loc"][:-1]))
+        elif err["type"] == "union_tag_invalid":
+            hint = did_you_mean(str(err.get("ctx", {}).get("tag", "")), KINDS)
+        parts.append(f"{loc or '(top level)'}: {err['msg']}{hint}")
     return "; ".join(parts)
 
 
@@ -164,11 +171,14 @@ def _check_references(sheet: Sheet, yaml_path: Path) -> None:
                                                          if hasattr(a, "function"))]
         unknown = [f for f in named if f and f not in sheet.derive]
         if unknown:
-            raise SheetError(f"{where}: {unknown[0]!r} is not a function in derive.py")
+            raise SheetError(f"{where}: {unknown[0]!r} is not a function in derive.py"
+                             + did_you_mean(unknown[0], sheet.derive))
+        _check_reference_args(sheet, check, where)
         for d in all_derivations(check):
             fn = sheet.derive.get(d.function)
             if fn is None:
-                raise SheetError(f"{where}: derive function {d.function!r} is not in derive.py")
+                raise SheetError(f"{where}: derive function {d.function!r} is not in derive.py"
+                                 + did_you_mean(d.function, sheet.derive))
             try:
                 inspect.signature(fn).bind(*d.args)
             except TypeError as exc:
@@ -176,3 +186,15 @@ def _check_references(sheet: Sheet, yaml_path: Path) -> None:
     missing = [str(p) for p in sheet.data_files() if not p.is_file()]
     if missing:
         raise SheetError(f"{yaml_path}: data: missing files {missing}")
+
+
+def _check_reference_args(sheet: Sheet, check: Check, where: str) -> None:
+    """Derivations on the reference's answers (alternatives, model data) read names from the lock:
+    each must be an answer the sheet reads. (Those on the student's answers declare their names.)"""
+    known = sheet.spec.answer_names()
+    student = student_derivations(check)
+    for d in (d for d in all_derivations(check) if d not in student):
+        for arg in d.args:
+            if arg not in known:
+                raise SheetError(f"{where}: {d.function}({', '.join(d.args)}): {arg!r} is not an answer "
+                                 f"of the sheet{did_you_mean(arg, known)}")
