@@ -18,6 +18,9 @@ from grader.sheet import Sheet, all_sheet_ids, load_sheet
 if TYPE_CHECKING:  # imported by the command itself: its start-up is part of what a TA waits for
     from grader.grading.batch import BatchResult
 
+Junit = Annotated[Path | None, typer.Option(
+    help="also write the results as JUnit XML to this file (CI systems show it natively)")]
+
 
 @app.command()
 def grade(
@@ -39,6 +42,7 @@ def grade(
     = None,
     unsafe_no_sandbox: Unsafe = False,
     isolation: Isolation = "sandbox",
+    junit: Junit = None,
 ) -> None:
     """Grade every submission in SUBMISSIONS; write OUT/<student>/ reports and OUT/gradebook.csv.
 
@@ -50,13 +54,27 @@ def grade(
         runner = runner_for(spec, unsafe_no_sandbox, isolation == "container", (submissions, out))
         chosen = BACKENDS["dask" if scheduler else backend](workers, scheduler)
         result = _batch(spec, submissions, out, runner, chosen, force=force, quiet=quiet)
+    reports = result.reports
     if overrides is not None:
         from grader.report.overrides import apply_overrides
 
         with errors():
-            merged = apply_overrides(spec, out, overrides)
-        typer.echo(f"Manual points from {overrides} merged into {len(merged)} reports.")
+            reports = apply_overrides(spec, out, overrides)
+        typer.echo(f"Manual points from {overrides} merged into {len(reports)} reports.")
+    if junit is not None:
+        from grader.report.junit import render_reports
+
+        _write_junit(junit, render_reports(reports, f"grader grade {spec.id}"))
     _closing_lines(result, out)
+
+
+def _write_junit(path: Path, text: str) -> None:
+    from grader.report.writers.atomic import write_text
+
+    with errors():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, text)
+    typer.echo(f"JUnit XML: {path}")
 
 
 def _refuse_slips(backend: str, isolation: str, submissions: Path, out: Path) -> None:
@@ -179,15 +197,17 @@ def check_reference_cmd(
     all_sheets: Annotated[bool, typer.Option("--all", help="every sheet under sheets/")] = False,
     mnist: Mnist = None,
     unsafe_no_sandbox: Unsafe = False,
+    junit: Junit = None,
 ) -> None:
     """Fail unless each reference earns every auto-graded point and its lock is fresh."""
     from grader.grading.reference import check_reference
+    from grader.report.junit import Suite, render
     from grader.report.writers.feedback_md import pts
 
     if (sheet is None) == (not all_sheets):
         typer.secho("error: give one SHEET or --all", fg="red", err=True)
         raise typer.Exit(2)
-    failed = False
+    suites: list[Suite] = []
     with errors():
         for sheet_id in all_sheet_ids() if all_sheets else [str(sheet)]:
             spec = load_sheet(sheet_id).with_data(mnist=mnist)
@@ -196,6 +216,8 @@ def check_reference_cmd(
             typer.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.sheet}: {score}")
             for problem in result.problems:
                 typer.echo(f"     - {problem}")
-            failed = failed or not result.ok
-    if failed:
+            suites.append(Suite(f"{result.sheet}/reference", result.report, result.problems))
+    if junit is not None:
+        _write_junit(junit, render(suites, "grader check-reference"))
+    if any(s.problems for s in suites):
         raise typer.Exit(1)
