@@ -21,7 +21,8 @@ def test_a_new_sheet_locks_hands_out_and_checks(tmp_path):
     handout = assign(sheet, tmp_path / "handout", ProcessRunner())
     assert handout.path == tmp_path / "handout" / "demo-1.ipynb"
     text = handout.path.read_text()
-    assert "BEGIN SOLUTION" not in text and "1.0 / (1.0 + np.exp" not in text and "grader:3-explanation" in text
+    assert "BEGIN SOLUTION" not in text and "1.0 / (1.0 + np.exp" not in text
+    assert "grader:3-explanation" in text
     result = check_reference(sheet, ProcessRunner())
     assert result.ok, result.problems
     kinds = {c.kind for t in sheet.spec.tasks for c in t.checks}
@@ -69,9 +70,8 @@ def _edit_reference(sheet, index, change):
 
 def test_a_leaked_solution_is_refused(sheet_copy, tmp_path):
     sheet = load_sheet(sheet_copy("inf264-ex4"))
-    _edit_reference(sheet, 8, lambda cells, i: cells[i].update(source="baseline_accuracy = 0.5\n"
-                                                                       "# BEGIN SOLUTION\nbest_feature = 'X1X2'\n"
-                                                                       "# END SOLUTION"))
+    leaky = "baseline_accuracy = 0.5\n# BEGIN SOLUTION\nbest_feature = 'X1X2'\n# END SOLUTION"
+    _edit_reference(sheet, 8, lambda cells, i: cells[i].update(source=leaky))
     with pytest.raises(SheetError, match=r"refused .*leaked .*task 1\.4, baseline_accuracy \(value\) passed"):
         assign(sheet, tmp_path / "out", ProcessRunner())
     assert not (tmp_path / "out").exists()
@@ -79,7 +79,8 @@ def test_a_leaked_solution_is_refused(sheet_copy, tmp_path):
 
 def test_a_cell_that_fails_outside_the_emptied_parts_is_refused(sheet_copy, tmp_path):
     sheet = load_sheet(sheet_copy("inf264-ex4"))
-    _edit_reference(sheet, 9, lambda cells, i: cells.insert(i, nbformat.v4.new_code_cell("print(H1_size + 1)")))
+    uses = nbformat.v4.new_code_cell("print(H1_size + 1)")
+    _edit_reference(sheet, 9, lambda cells, i: cells.insert(i, uses))
     with pytest.raises(SheetError, match=r"cell 10 raised NameError.*none of its solution was removed"):
         assign(sheet, tmp_path / "out", ProcessRunner())
 
@@ -91,9 +92,10 @@ def test_lock_names_the_cell_where_a_missing_answer_was_expected(tmp_path):
     code = "".join(nb["cells"][3]["source"]).replace("y_hat", "y_hatt")
     nb["cells"][3]["source"] = code
     path.write_text(json.dumps(nb))
-    with pytest.raises(SheetError, match=r"answer 'y_hat' is not defined.*Where the reference should define "
-                                         r"them: 'y_hat' \(task 1\): expected below cell 3 \('## 1 Forward pass'\)"
-                                         r"; no cell mentions it \(did you mean 'y_hatt'\?\)"):
+    with pytest.raises(SheetError, match=r"answer 'y_hat' is not defined.*Where the reference should "
+                                         r"define them: 'y_hat' \(task 1\): expected below cell 3 "
+                                         r"\('## 1 Forward pass'\); no cell mentions it "
+                                         r"\(did you mean 'y_hatt'\?\)"):
         lock_sheet(sheet, ProcessRunner())
     nb["cells"][3]["source"] = code.replace("y_hatt = ", "def f():\n    y_hat = ")
     path.write_text(json.dumps(nb))

@@ -43,7 +43,8 @@ def test_a_reference_without_markers_is_refused_by_name():
 def test_unpaired_markers_name_the_cell_and_line():
     nb = _notebook(v4.new_markdown_cell("# T"), v4.new_code_cell("a = 1\n# BEGIN SOLUTION\nb = 2"))
     nb.cells[1]["id"] = "abc"
-    with pytest.raises(SheetError, match=r"demo: cell 2 \(code, id abc\): line 2: # BEGIN SOLUTION is never closed"):
+    with pytest.raises(SheetError,
+                       match=r"demo: cell 2 \(code, id abc\): line 2: # BEGIN SOLUTION is never closed"):
         build_handout(nb, "demo")
 
 

@@ -23,7 +23,8 @@ def test_a_source_without_markers_is_unchanged():
 @pytest.mark.parametrize(("source", "message"), [
     ("# BEGIN SOLUTION\nx = 1\n", r"line 1: # BEGIN SOLUTION is never closed"),
     ("x = 1\n# END SOLUTION\n", r"line 2: # END SOLUTION without a # BEGIN SOLUTION"),
-    ("# BEGIN SOLUTION\n  # BEGIN SOLUTION\n# END SOLUTION\n", r"line 2: .*inside the block opened at line 1"),
+    ("# BEGIN SOLUTION\n  # BEGIN SOLUTION\n# END SOLUTION\n",
+     r"line 2: .*inside the block opened at line 1"),
 ])
 def test_markers_that_do_not_pair_up_name_their_lines(source, message):
     with pytest.raises(MarkerError, match=message):
