@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from grader.service.auth import TA
 from grader.service.course import Offer
-from grader.service.db import JobRow, ManualPoint, Regrade, SubmissionRow, transaction
+from grader.service.db import JobRow, ManualPoint, Regrade, Student, SubmissionRow, transaction
 from grader.service.grades import export_reports, score_of, standings
 from grader.service.library import BATCH_WRITERS, Batch, Sheet, SheetError, read_overrides
 from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted, RowId
@@ -21,6 +21,7 @@ from grader.service.regrade import RegradeResult, regrade_result, start_regrade
 from grader.service.state import Service, service
 
 router = APIRouter(prefix="/api/ta")
+_MAX_CSV = 4 * 2**20
 Svc = Annotated[Service, Depends(service)]
 _MEDIA = {".csv": "text/csv; charset=utf-8", ".html": "text/html; charset=utf-8",
           ".json": "application/json"}
@@ -74,7 +75,10 @@ def manual_points(sheet_id: str, file: UploadFile, _: TA, svc: Svc) -> Applied:
     _offer, sheet = _offered(svc, sheet_id)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "overrides.csv"
-        path.write_bytes(file.file.read(2**22))
+        data = file.file.read(_MAX_CSV + 1)
+        if len(data) > _MAX_CSV:  # cut short, it would apply some rows and silently drop the rest
+            raise HTTPException(413, f"an overrides CSV is at most {_MAX_CSV // 2**20} MiB")
+        path.write_bytes(data)
         try:
             with transaction(svc.factory) as session:
                 return Applied(sheet=sheet_id, points=store_points(session, sheet, path))
@@ -113,7 +117,9 @@ def export(sheet_id: str, name: str, _: TA, svc: Svc) -> Response:
     offer, sheet = _offered(svc, sheet_id)
     with transaction(svc.factory) as session:
         reports = export_reports(offer, standings(session, offer, sheet_id))
-    return Response(BATCH_WRITERS[name](Batch(sheet, reports)), media_type=_MEDIA[Path(name).suffix])
+        names = {s.id: s.name for s in session.scalars(select(Student))}
+    rendered = BATCH_WRITERS[name](Batch(sheet, reports, names=names))
+    return Response(rendered, media_type=_MEDIA[Path(name).suffix])
 
 
 @router.get("/submissions/{submission_id}/report.json", response_class=PlainTextResponse)

@@ -43,7 +43,11 @@ def test_class_table_manual_points_and_exports(live) -> None:
 
         gradebook = ta.get("/api/ta/sheets/inf264-ex4/exports/gradebook.csv")
         assert gradebook.headers["content-type"].startswith("text/csv") and "bob" in gradebook.text
-        assert "bob" in ta.get("/api/ta/sheets/inf264-ex4/exports/lms.csv").text
+        lms = ta.get("/api/ta/sheets/inf264-ex4/exports/lms.csv").text.splitlines()
+        assert lms[1].startswith("bob,<script>alert(1)</script> Bob,")  # named from the roster
+        too_big = ta.post("/api/ta/sheets/inf264-ex4/manual-points",
+                          files={"file": ("o.csv", good + "#" * (4 * 2**20))})
+        assert too_big.status_code == 413  # never a prefix applied and the rest dropped
         assert ta.get("/api/ta/sheets/inf264-ex4/exports/summary.json").json()
         assert ta.get("/api/ta/sheets/inf264-ex4/exports/summary.html").text.startswith("<!")
         assert ta.get("/api/ta/sheets/inf264-ex4/exports/secrets.txt").status_code == 404

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from grader.report import ScoreReport
@@ -14,3 +14,4 @@ class Batch:
     sheet: Sheet
     reports: Sequence[ScoreReport]
     warnings: Sequence[str] = field(default=())  # e.g. two entries that were one student's id
+    names: Mapping[str, str] = field(default_factory=dict)  # student id -> name, from a roster

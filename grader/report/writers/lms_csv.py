@@ -3,8 +3,9 @@
 Columns: ``Student ID``, ``Name``, ``Score``, ``Max score``, ``Submission``. Students are named
 by their submission: a folder or zip ``Name1_id1_Name2_id2.zip`` (the convention of sheet 6) is
 a team and every member gets the team's score; any other name is one student whose id is the
-whole name. Moodle: Grades → Import → CSV file, map "Student ID" to "ID number" and "Score" to
-the assignment. Canvas: Grades → Import, after renaming "Student ID" to "SIS User ID".
+whole name (the name then comes from the roster when there is one: ``grader serve``).
+Moodle: Grades → Import → CSV file, map "Student ID" to "ID number" and "Score" to the assignment.
+Canvas: Grades → Import, after renaming "Student ID" to "SIS User ID".
 
 Each id is credited exactly once, whatever other submissions claim it: an id that submitted
 alone (a submission named by that id) gets its own submission's score; an id named by several
@@ -73,6 +74,6 @@ def render(batch: Batch) -> str:
     writer.writerow(["Student ID", "Name", "Score", "Max score", "Submission"])
     for sid, claims in sorted(_claims(reports).items()):
         name, r = _credited(sid, claims)
-        row = [sid, name, number(r.score), number(r.max_score), r.student]
+        row = [sid, name or batch.names.get(sid, ""), number(r.score), number(r.max_score), r.student]
         writer.writerow([csv_cell(cell) for cell in row])  # no cell is a formula
     return buf.getvalue()
