@@ -32,15 +32,10 @@ class Group:
 
 
 def normalised(located: Located) -> str:
-    """The answer's text and figures as one comparable key."""
-    parts = []
-    for block in located.blocks:
-        if block.png_base64:
-            parts.append("img:" + hashlib.sha256(block.png_base64.encode()).hexdigest())
-        text = _PUNCTUATION.sub(" ", block.text.casefold()).strip()
-        if text:
-            parts.append(f"{block.kind}:{text}")
-    return "\n".join(parts)
+    """The answer's text and figures as one comparable key (how it is split in cells aside)."""
+    figures = [hashlib.sha256(b.png_base64.encode()).hexdigest() for b in located.blocks if b.png_base64]
+    text = " ".join(b.text.casefold() for b in located.blocks)
+    return " ".join([_PUNCTUATION.sub(" ", text).strip(), *figures])
 
 
 def grouped(answers: list[Answer]) -> list[Group]:
