@@ -1,0 +1,146 @@
+"""``grader check``: runs as grading does, says what the format view says, never an expected value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from grader.cli import app
+from grader.grading import selfcheck
+from grader.grading.discover import Submission
+from grader.grading.selfcheck import checking_runner, self_check, submission_at
+from grader.grading.submission import grade_submission
+from grader.sandbox.process import ProcessRunner
+from grader.service.visibility import shown
+from grader.sheet import SHEETS_ROOT, load_sheet
+from grader.sheet.lock import load_lock
+from grader.sheet.public_lock import public_lock, render
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "submissions_example" / "inf264-ex4"
+pytestmark = [pytest.mark.runs_code, pytest.mark.sandbox]
+cli = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def public_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sheet = load_sheet("inf264-ex4")
+    path = tmp_path_factory.mktemp("lock") / "inf264-ex4.public.json"
+    path.write_text(render(public_lock(sheet, load_lock(sheet))), encoding="utf-8")
+    return path
+
+
+def expected_texts(sheet_id: str) -> set[str]:
+    """The expected values of the real lock as the grader would print them (floats and texts)."""
+    raw = json.loads((SHEETS_ROOT / sheet_id / "expected.lock.json").read_text(encoding="utf-8"))
+    out: set[str] = set()
+
+    def walk(v: object) -> None:
+        if isinstance(v, dict):
+            [walk(x) for x in v.values()]
+        elif isinstance(v, list):
+            [walk(x) for x in v]
+        elif isinstance(v, float) and not v.is_integer():
+            out.update({repr(v), f"{v:g}"})
+        elif isinstance(v, str) and len(v) > 2 and not v.startswith("$"):
+            out.add(v)
+    walk([raw["answers"], raw["probe_outputs"]])
+    return out - {"float64", "int64"} - set(raw["answers"])  # dict keys of probe outputs are names
+
+
+def check(args: list[str]) -> tuple[int, list[str]]:
+    result = cli.invoke(app, ["check", *args])
+    return result.exit_code, result.output.splitlines()
+
+
+def judged(lines: list[str]) -> str:
+    """The lines that speak of answers and cells (the time line holds the run's own numbers)."""
+    return "\n".join(line for line in lines if not line.startswith("time:"))
+
+
+def test_missing_answers_are_named_and_nothing_expected_is_shown(public_file):
+    code, lines = check(["inf264-ex4", str(EXAMPLES / "erin_missing"), "--lock", str(public_file)])
+    assert code == 1, lines
+    text = judged(lines)
+    assert "problem: task 1.2: `H1_size` is not defined after running your submission." in lines
+    assert "`forward_backward` is not defined as a function" in text
+    assert "ok: z, h, y_hat present and of the expected form" in lines
+    assert "graded by your TA: 1.1-a-to-e, 1.2-c-collapsed-form, 1.3-a-to-c, 1.4-c" in lines
+    assert any(line.startswith("time: ") and "of the 120 s allowed (30 s per cell" in line for line in lines)
+    leaked = [t for t in expected_texts("inf264-ex4") if t in text]
+    assert leaked == [], f"expected values in the output: {leaked}"
+    assert "correct" not in text.replace("says nothing about whether the answers are correct", "")
+
+
+def test_a_cell_that_raises_is_named_with_its_error(public_file):
+    code, lines = check(["inf264-ex4", str(EXAMPLES / "dave_syntax_error"), "--lock", str(public_file)])
+    assert code == 1 and "cell 4 raised SyntaxError: expected ':' (line 3)" in lines, lines
+    assert [t for t in expected_texts("inf264-ex4") if t in judged(lines)] == []
+
+
+def test_a_complete_notebook_exits_0_and_a_full_lock_serves_too():
+    code, lines = check(["inf264-ex4", str(EXAMPLES / "alice")])  # the sheet's own lock, reduced
+    assert code == 0, lines
+    assert lines[-1].startswith("everything the sheet asks for is there and of the expected form")
+
+
+def test_wrong_types_and_shapes_and_a_raising_visible_probe(tmp_path, public_file):
+    script = tmp_path / "ann.py"
+    script.write_text("import numpy as np\nH1_size = 3\nH2_size = 'two'\nW1_shape = (3, 2, 1)\n"
+                      "W2_shape = np.zeros((2, 3))\nW3_shape = (1, 2)\nmodel_is_linear = 1.0\n"
+                      "def forward_backward(*args):\n    raise ValueError('not yet')\n")
+    code, lines = check(["inf264-ex4", str(script), "--lock", str(public_file)])
+    assert code == 1
+    problems = [line for line in lines if line.startswith("problem: task 1.2")]
+    assert problems == [
+        "problem: task 1.2: `H2_size`: got a str, expected a number",
+        "problem: task 1.2: `W1_shape`: got shape (3,), expected shape (2,)",
+        "problem: task 1.2: `W2_shape`: got shape (2, 3), expected shape (2,)",
+        "problem: task 1.2: `model_is_linear`: got a float, expected True or False"]
+    assert any("forward_backward(" in line and "raised ValueError: not yet" in line for line in lines)
+    assert not any("hidden" in line for line in lines)
+
+
+@pytest.mark.parametrize(("name", "content"), [("bad.ipynb", b"{ this is not json"),
+                                                ("latin.ipynb", b'{"cells": ["\xe9t\xe9"]}')])
+def test_a_notebook_that_is_not_json_or_utf8_says_what_grading_says(tmp_path, public_file, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    sheet = load_sheet("inf264-ex4")
+    with checking_runner(sheet) as runner:
+        graded = grade_submission(sheet, load_lock(sheet), Submission(path.stem, path, "notebook"), runner)
+    code, lines = check(["inf264-ex4", str(path), "--lock", str(public_file)])
+    assert code == 2, lines
+    assert f"run: invalid_submission: {graded.run.message}" in lines
+
+
+@pytest.mark.parametrize("student", ["erin_missing", "dave_syntax_error", "alice"])
+def test_the_check_says_what_the_service_format_view_says(student):
+    sheet = load_sheet("inf264-ex4")
+    lock = load_lock(sheet)
+    sub = submission_at(EXAMPLES / student)
+    with checking_runner(sheet) as runner:
+        report = grade_submission(sheet, lock, sub, runner)
+        mine = self_check(sheet, public_lock(sheet, lock), sub, runner)
+    service = shown(report, "format")
+    assert service.checks == mine.view.checks
+    assert service.run is not None and service.run.model_copy(update={"message": ""}) == \
+        mine.view.run.model_copy(update={"message": ""})
+
+
+def test_without_bubblewrap_it_says_so_and_runs_with_rlimits(monkeypatch, public_file):
+    monkeypatch.setattr(selfcheck, "choose_runner", lambda limits, **_: ProcessRunner(limits))
+    result = cli.invoke(app, ["check", "inf264-ex4", str(EXAMPLES / "alice"), "--lock", str(public_file)])
+    assert result.exit_code == 0, result.output
+    assert "note: no bubblewrap sandbox on this machine" in result.output
+    assert "resource limits only" in result.output
+
+
+def test_bad_input_exits_2(tmp_path, public_file):
+    code, lines = check(["inf264-ex4", str(tmp_path / "none.ipynb"), "--lock", str(public_file)])
+    assert code == 2 and any("does not exist" in line for line in lines)
+    code, lines = check(["waterloo-a2-1", str(EXAMPLES / "alice"), "--lock", str(public_file)])
+    assert code == 2 and any("is the lock of 'inf264-ex4', not of 'waterloo-a2-1'" in line for line in lines)
