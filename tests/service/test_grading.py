@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,27 @@ def test_graded_in_the_bubblewrap_sandbox(tmp_path: Path, db_url: str | None) ->
         server.stop()
     assert all("bubblewrap" in r["run"]["isolation"] and r["run"]["status"] == "completed" for r in reports)
     assert reports[0]["score"] == reports[1]["score"] > 0
+
+
+class Warming(ProcessRunner):
+    """A runner that records what it was asked to warm (the plain-process runner warms nothing)."""
+
+    warmed: list[str] = []
+
+    def warm_up(self, executor: str) -> None:
+        self.warmed.append(executor)
+
+
+def test_each_worker_warms_a_sandbox_before_its_first_job(tmp_path: Path, db_url: str | None) -> None:
+    from tests.service.conftest import start_live, write_course
+
+    course = write_course(tmp_path / "course", [offer()])
+    Warming.warmed = []
+    server = start_live(course, db_url, runner_for=lambda sheet: Warming(sheet.spec.limits), workers=2)
+    try:
+        deadline = time.monotonic() + 30
+        while len(Warming.warmed) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        server.stop()
+    assert Warming.warmed == ["lean", "lean"]  # the one open sheet, once per worker, no job yet
