@@ -6,6 +6,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -111,7 +112,7 @@ def test_graded_in_the_bubblewrap_sandbox(tmp_path: Path, db_url: str | None) ->
 class Warming(ProcessRunner):
     """A runner that records what it was asked to warm (the plain-process runner warms nothing)."""
 
-    warmed: list[str] = []
+    warmed: ClassVar[list[str]] = []
 
     def warm_up(self, executor: str) -> None:
         self.warmed.append(executor)
