@@ -1,13 +1,13 @@
 """``grader new SHEET_ID``: a new sheet's four places, ready for ``grader lock``.
 
 ``ROOT/sheets/ID/{sheet.yaml, derive.py}``, ``ROOT/reference/ID/solution.ipynb`` and
-``ROOT/submissions_example/ID/``, where ROOT is the course repository: by default the folder that
-holds the nearest ``sheets/`` from the current folder upward (where ``grader`` looks ids up), else
-the current folder. Nothing is ever overwritten.
+``ROOT/submissions_example/ID/``, where ROOT is the course repository: by default the one where
+``grader`` looks ids up first (see :func:`course_root`). Nothing is ever overwritten.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ from nbformat import v4
 
 from grader.authoring import template
 from grader.authoring.handout import write_notebook
-from grader.sheet import SheetError, resolve_sheet_dir
+from grader.sheet import SHEETS_ENV, SheetError, resolve_sheet_dir
 from grader.sheet.spec import SheetSpec
 
 ID_PATTERN = SheetSpec.model_fields["id"].metadata[0].pattern
@@ -32,9 +32,14 @@ class Scaffold:
 
 
 def course_root(start: Path) -> Path:
-    """The folder holding the nearest ``sheets/`` from ``start`` upward, else ``start``."""
+    """Where ids are looked up first (see :func:`grader.sheet.sheet_roots`): the course holding the
+    first ``sheets/`` folder named by ``--sheets`` ($GRADER_SHEETS), else the folder holding the
+    nearest ``sheets/`` from ``start`` upward, else ``start``."""
+    named = [Path(p) for p in os.environ.get(SHEETS_ENV, "").split(os.pathsep) if p]
     start = start.resolve()
-    return next((d for d in (start, *start.parents) if (d / "sheets").is_dir()), start)
+    found = [p.resolve().parent for p in named if p.name == "sheets" and p.is_dir()]
+    found += [d for d in (start, *start.parents) if (d / "sheets").is_dir()]
+    return found[0] if found else start
 
 
 def new_sheet(sheet_id: str, root: Path) -> Scaffold:

@@ -14,8 +14,9 @@ from grader.sheet import load_sheet
 @app.command()
 def new(sheet_id: Annotated[str, typer.Argument(help="the new sheet's id, e.g. softmax-ce")],
         root: Annotated[Path | None, typer.Option(
-            help="the course repository (default: the folder holding the nearest sheets/ from here "
-                 "upward, else the current folder)")] = None) -> None:
+            help="the course repository (default: where ids are looked up first: the folder holding "
+                 "--sheets DIR when it is named sheets/, else the nearest sheets/ from here upward, "
+                 "else here)")] = None) -> None:
     """Create sheets/ID/ (sheet.yaml, derive.py), reference/ID/solution.ipynb and submissions_example/ID/."""
     from grader.authoring.scaffold import course_root, new_sheet
 

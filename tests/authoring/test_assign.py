@@ -9,7 +9,7 @@ from grader.authoring.scaffold import new_sheet
 from grader.cli import app
 from grader.grading.reference import check_reference, lock_sheet
 from grader.sandbox.process import ProcessRunner
-from grader.sheet import SheetError, load_sheet
+from grader.sheet import SHEETS_ENV, SheetError, load_sheet
 
 pytestmark = pytest.mark.runs_code
 
@@ -44,6 +44,17 @@ def test_new_refuses_to_overwrite_and_finds_the_course_root(tmp_path, monkeypatc
     assert again.exit_code == 2 and "refusing to overwrite" in again.output
     bad = CliRunner().invoke(app, ["new", "Bad Id", "--root", str(tmp_path)])
     assert bad.exit_code == 2 and "is not a sheet id" in bad.output
+
+
+def test_new_writes_where_ids_are_looked_up_first(tmp_path, monkeypatch):
+    (tmp_path / "course" / "sheets").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setenv(SHEETS_ENV, str(tmp_path / "course" / "sheets"))
+    made = CliRunner().invoke(app, ["new", "demo-4"])
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "course" / "reference" / "demo-4" / "solution.ipynb").is_file()
+    assert load_sheet("demo-4").folder == tmp_path / "course" / "sheets" / "demo-4"
 
 
 @pytest.mark.parametrize("sheet_id", ["inf264-ex4", "waterloo-a2-1", "sheet6-ffnn"])
