@@ -79,6 +79,17 @@ class Sheet:
         """Hash of everything in the sheet folder that decides a grade (the lock excluded)."""
         return hash_tree(self.folder, exclude={LOCK_NAME})
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to a worker process without derive.py's functions (loaded from a file, they do
+        not pickle by reference); they are loaded again, from the same folder, on arrival."""
+        return {**self.__dict__, "derive": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        if state["derive"] is None:
+            object.__setattr__(self, "derive", _load_derive(state["folder"]))
+
 
 def hash_tree(root: Path, exclude: frozenset[str] | set[str] = frozenset()) -> str:
     digest = hashlib.sha256()
