@@ -4,7 +4,6 @@ are imported inside the commands, so other commands do not pay for FastAPI and S
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -83,26 +82,16 @@ def roster_import(course: Course, roster: Annotated[Path, typer.Argument(help="C
                   base_url: Annotated[str, typer.Option(help="the address students open")]
                   = "http://127.0.0.1:8000", db: Db = None, state: State = None) -> None:
     """Add or update students; new ones get a personal link (in a CSV for you to mail)."""
-    from grader.service.admin import database_url, import_roster
+    from grader.service.admin import database_url, fresh_links_path, import_roster
 
     with errors():
         url = database_url(course, db, state)
-        target = links or _new_links_file(state or course / "state")
+        target = links or fresh_links_path(state or course / "state")
         result = import_roster(course, roster, target, base_url, url)
     done = result.imported
     typer.echo(f"{len(done.added)} added, {len(done.updated)} updated; "
                f"{len(done.links)} new links in {result.links} (mail each student theirs; "
                "they are passwords)")
-
-def _new_links_file(folder: Path) -> Path:
-    """One file per import: a later import must not overwrite links not mailed yet."""
-    stamp, n = time.strftime("%Y%m%dT%H%M%S"), 0
-    path = folder / f"links-{stamp}.csv"
-    while path.exists():
-        n += 1
-        path = folder / f"links-{stamp}-{n}.csv"
-    return path
-
 
 @roster_app.command("token")
 def roster_token(course: Course, student: Annotated[str, typer.Argument(help="student id")],

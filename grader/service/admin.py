@@ -45,6 +45,16 @@ def import_roster(course: Path, csv_path: Path, links: Path, base_url: str, url:
     return RosterResult(result, links)
 
 
+def fresh_links_path(folder: Path) -> Path:
+    """A new file for each import's links: a later import must not overwrite links not mailed yet."""
+    stamp, n = time.strftime("%Y%m%dT%H%M%S"), 0
+    path = folder / f"links-{stamp}.csv"
+    while path.exists():
+        n += 1
+        path = folder / f"links-{stamp}-{n}.csv"
+    return path
+
+
 def _write_private(path: Path, text: str) -> None:
     """The links are passwords: readable by their owner only, written before the import commits,
     never over an earlier file (it may hold links not mailed yet: only their hashes are kept)."""
