@@ -70,15 +70,3 @@ def runner_for(sheet: Sheet, unsafe: bool, container: bool = False,
         typer.secho(f"WARNING: grading WITHOUT the bubblewrap sandbox: {runner.isolation}.",
                     fg="red", bold=True, err=True)
     return runner
-
-
-def paths_problem(submissions: Path, out: Path) -> str | None:
-    """A TA's slip in the paths of ``grade``, told before anything runs, or None."""
-    if submissions.is_file():
-        return (f"{submissions} is a file; SUBMISSIONS is the folder that holds one entry per "
-                "student (a folder, .zip, .ipynb or .py each)")
-    existing = next((p for p in (out, *out.parents) if p.exists()), None)
-    if existing is not None and not existing.is_dir():
-        return (f"--out {out}: {existing} is a file; choose a folder for the reports (a new one, "
-                "or the one an earlier run wrote)")
-    return None

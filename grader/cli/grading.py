@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from grader.cli.app import Isolation, Mnist, Unsafe, app, errors, paths_problem, runner_for
+from grader.cli.app import Isolation, Mnist, Unsafe, app, errors, runner_for
 from grader.grading.backends import REGISTRY as BACKENDS
 from grader.grading.backends import Backend
-from grader.grading.discover import discover
+from grader.grading.discover import check_paths, discover
 from grader.report.textsafe import one_line
 from grader.sandbox.process import Runner
 from grader.sheet import Sheet, all_sheet_ids, load_sheet
@@ -82,10 +82,8 @@ def _refuse_slips(backend: str, isolation: str, submissions: Path, out: Path) ->
         typer.secho(f"error: --backend is one of {sorted(BACKENDS)}, --isolation sandbox or container",
                     fg="red", err=True)
         raise typer.Exit(2)
-    slip = paths_problem(submissions, out)
-    if slip:
-        typer.secho(f"error: {slip}", fg="red", err=True)
-        raise typer.Exit(2)
+    with errors():
+        check_paths(submissions, out)
 
 
 def _batch(spec: Sheet, submissions: Path, out: Path, runner: Runner, backend: Backend, *, force: bool,

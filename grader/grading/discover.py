@@ -92,9 +92,22 @@ class BatchError(Exception):
     """The folders of a batch do not fit together (a TA's slip); nothing was graded."""
 
 
+def check_paths(submissions: Path, out: Path) -> None:
+    """A TA's slip in the two paths, told before anything runs (or is even discovered)."""
+    if submissions.is_file():
+        raise BatchError(f"{submissions} is a file; SUBMISSIONS is the folder that holds one entry per "
+                         "student (a folder, .zip, .ipynb or .py each)")
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise BatchError(f"--out {out}: {existing} is a file; choose a folder for the reports (a new one, "
+                         "or the one an earlier run wrote)")
+
+
 def check_out(submissions: Path, out: Path, subs: list[Submission]) -> None:
-    """OUT must not be inside SUBMISSIONS (its report folders would be graded as students) nor
-    hold, where a student's report folder goes, a file or link of someone else's."""
+    """The paths (:func:`check_paths`); then OUT must not be inside SUBMISSIONS (its report
+    folders would be graded as students) nor hold, where a student's report folder goes, a file
+    or link of someone else's."""
+    check_paths(submissions, out)
     subs_dir, out_dir = submissions.resolve(), out.resolve()
     if out_dir == subs_dir or subs_dir in out_dir.parents:
         raise BatchError(f"--out {out} is inside SUBMISSIONS {submissions}: its report folders would be "
