@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,9 +16,10 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from grader.report import ScoreReport
 from grader.report.overrides import COLUMNS, graded_reports
 from grader.report.review.grouping import Group, grouped
-from grader.report.review.points import Answer, Point, answers_of, manual_points, saved_rows
+from grader.report.review.points import Answer, Key, Point, answers_of, manual_points, saved_rows
 from grader.report.review.pseudonyms import pseudonym, secret_of
 from grader.report.review.render import located_html
 from grader.report.writers.atomic import write_text
@@ -48,17 +50,22 @@ def _link(out: Path, student: str) -> str | None:
     return f"../{quote(student, safe='')}/submission.html" if exists else None
 
 
-def point_views(sheet: Sheet, out: Path, anonymous: bool = False) -> list[PointView]:
-    """Every manual point with its answers grouped, scores from the reports and OUT/overrides.csv."""
+def views_of(sheet: Sheet, reports: Mapping[str, ScoreReport], names: dict[str, str],
+             link: Callable[[str], str | None], saved: Mapping[Key, tuple[str, str]] | None = None,
+             ) -> list[PointView]:
+    """Every manual point of ``sheet`` with the students' answers grouped (the service's too)."""
     points = manual_points(sheet)
     if not points:
         raise SheetError(f"{sheet.id} has no manual points to review")
+    return [PointView(p, grouped(answers_of(p, reports, saved or {}, link)), names) for p in points]
+
+
+def point_views(sheet: Sheet, out: Path, anonymous: bool = False) -> list[PointView]:
+    """The views of OUT: scores from the reports, then from OUT/overrides.csv (saved, not applied)."""
     reports = graded_reports(out)
-    saved = saved_rows(out / OVERRIDES)
     secret = secret_of(out / FOLDER) if anonymous else b""
     names = {s: pseudonym(secret, s) if anonymous else s for s in reports}
-    return [PointView(p, grouped(answers_of(p, reports, saved, lambda s: _link(out, s))), names)
-            for p in points]
+    return views_of(sheet, reports, names, lambda s: _link(out, s), saved_rows(out / OVERRIDES))
 
 
 @cache

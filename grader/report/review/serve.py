@@ -9,28 +9,24 @@ into OUT/overrides.csv (rows of other points kept), and optionally applied to th
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import ipaddress
-import json
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from grader.report.overrides import apply_overrides, save_overrides
-from grader.report.review.grouping import Group
+from grader.report.review.form import Form, form_rows, posted
 from grader.report.review.pages import OVERRIDES, PointView, point_views, render_index, render_point
-from grader.report.writers.gradebook_csv import number
 from grader.sheet import Sheet, SheetError
 
 MAX_BODY = 2 * 2**20
 MAX_FIELDS = 30_000
 _SUBMISSION_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
                    "frame-ancestors 'none'")  # student content: no script, and an origin of its own
-Form = dict[str, str]
 
 
 @dataclass
@@ -63,41 +59,6 @@ class ReviewSite:
         if self.apply:
             apply_overrides(self.sheet, self.out, path)
         return len(rows)
-
-
-def _students(text: str) -> list[str]:
-    try:
-        students = json.loads(text)
-    except ValueError:
-        students = None
-    if not isinstance(students, list) or not all(isinstance(s, str) for s in students):
-        raise SheetError("the form's list of students is broken: reload the page")
-    return students
-
-
-def form_rows(view: PointView, form: Form) -> list[list[str]]:
-    """One overrides row per student of each group given points (empty boxes are not saved)."""
-    p, rows = view.point, []
-    for key, value in form.items():
-        group = key.removeprefix("students-")
-        points = form.get(f"points-{group}", "").strip()
-        if group == key or not points:
-            continue
-        with contextlib.suppress(ValueError):  # not a number: the check in save_overrides names it
-            points = number(float(points))
-        comment = form.get(f"comment-{group}", "").strip()
-        rows += [[s, p.task, p.label, p.max_text, points, comment] for s in _students(value)]
-    return rows
-
-
-def posted(view: PointView, form: Form) -> PointView:
-    """The view with what the TA typed, to show again beside a refusal."""
-    def typed(g: Group) -> Group:
-        points, comment = form.get(f"points-{g.id}"), form.get(f"comment-{g.id}")
-        if points is None:
-            return g
-        return replace(g, answers=[replace(a, points=points, comment=comment or "") for a in g.answers])
-    return replace(view, groups=[typed(g) for g in view.groups])
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,105 @@
+"""TAs' grade-by-question pages: a sheet's manual points, then every counted submission's located
+answer to one point beside its rubric, with score and comment boxes.
+
+The answers, grouping and form rows are the review pages' (``grader review``,
+:mod:`grader.report.review`); a save goes through the TA API's store (``ta_api.store_points``:
+``apply-overrides``' validation), so the students see the points on their next page view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from grader.report.overrides import overrides_text
+from grader.report.review.form import form_rows, posted
+from grader.report.review.pages import PointView, views_of
+from grader.report.review.pseudonyms import pseudonym
+from grader.report.review.render import located_html
+from grader.service import ta_api
+from grader.service.auth import Principal
+from grader.service.db import transaction
+from grader.service.grades import standings
+from grader.service.library import SheetError
+from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
+from grader.service.state import Service
+
+router = APIRouter(prefix="/ta/sheets/{sheet_id}/review", include_in_schema=False)
+_MAX_FIELDS = 30_000  # three per group of answers: a class of thousands fits
+
+
+def _views(svc: Service, sheet_id: str, anonymous: bool) -> list[PointView]:
+    offered = svc.course.offer(sheet_id)
+    if offered is None:
+        raise PageError(404, f"no sheet {sheet_id!r} in this course")
+    offer, sheet = offered
+    with transaction(svc.factory) as session:
+        table = [s for s in standings(session, offer, sheet_id) if s.report is not None and s.counted]
+    key = hashlib.sha256(b"grader-review-pseudonyms" + svc.secret).digest()
+    names = {s.student.id: pseudonym(key, s.student.id) if anonymous else f"{s.student.id} ({s.student.name})"
+             for s in table}
+    links = {s.student.id: f"/submissions/{s.counted.id}" for s in table if s.counted}
+    try:
+        return views_of(sheet, {s.student.id: s.report for s in table if s.report}, names, links.get)
+    except SheetError as exc:
+        raise PageError(404, str(exc)) from None
+
+
+def _view(svc: Service, sheet_id: str, slug: str, anonymous: bool) -> PointView:
+    found = next((v for v in _views(svc, sheet_id, anonymous) if v.point.slug == slug), None)
+    if found is None:
+        raise PageError(404, f"no manual point {slug!r} in {sheet_id}")
+    return found
+
+
+@router.get("", response_class=HTMLResponse)
+def points(sheet_id: str, request: Request, _: TAPage, svc: Svc,
+           anonymous: Annotated[bool, Query()] = False) -> Response:
+    return render(request, "ta_review_points.html.j2", sheet=sheet_id, views=_views(svc, sheet_id, anonymous),
+                  anonymous=anonymous)
+
+
+@router.get("/{slug}", response_class=HTMLResponse)
+def point(sheet_id: str, slug: str, request: Request, who: TAPage, svc: Svc,
+          anonymous: Annotated[bool, Query()] = False,
+          saved: Annotated[int | None, Query()] = None) -> Response:
+    view = _view(svc, sheet_id, slug, anonymous and saved is None)  # names shown once saved
+    return _page(request, who, sheet_id, view, anonymous, saved=saved)
+
+
+def _page(request: Request, who: Principal, sheet_id: str, view: PointView, anonymous: bool,
+          saved: int | None = None, error: str = "") -> Response:
+    return render(request, "ta_review.html.j2", status=422 if error else 200, sheet=sheet_id, v=view,
+                  p=view.point, csrf=who.csrf_token or "", saved=saved, error=error, anonymous=anonymous,
+                  located_html=located_html)
+
+
+def _store(svc: Service, sheet_id: str, rows: list[list[str]]) -> int:
+    offered = svc.course.offer(sheet_id)
+    assert offered is not None  # _view found the sheet
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "overrides.csv"
+        path.write_text(overrides_text(rows), encoding="utf-8")
+        with transaction(svc.factory) as session:
+            return ta_api.store_points(session, offered[1], path)
+
+
+@router.post("/{slug}", response_class=HTMLResponse)
+async def save(sheet_id: str, slug: str, request: Request, who: TAPage, svc: Svc,
+               anonymous: Annotated[bool, Query()] = False) -> Response:
+    async with request.form(max_files=0, max_fields=_MAX_FIELDS) as data:
+        form = {k: v for k, v in data.items() if isinstance(v, str)}
+    require_csrf(who, form.get("csrf", ""))
+    view = await run_in_threadpool(_view, svc, sheet_id, slug, anonymous)
+    try:
+        stored = await run_in_threadpool(_store, svc, sheet_id, form_rows(view, form))
+    except SheetError as exc:
+        return _page(request, who, sheet_id, posted(view, form), anonymous, error=str(exc))
+    query = "?anonymous=true&" if anonymous else "?"
+    return RedirectResponse(f"/ta/sheets/{sheet_id}/review/{slug}{query}saved={stored}", status_code=303)
