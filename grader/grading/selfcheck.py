@@ -2,12 +2,13 @@
 it (same preparation, job, sandbox and executor), and the run is judged against a public lock:
 what is missing, of the wrong type or shape, which cells raised, how long it took against the
 sheet's limits. Nothing is compared with an expected value (a public lock has none), hidden
-probes are never reported, and the view is :func:`grader.report.format_view.format_view`, the
+probes are not even called, and the view is :func:`grader.report.format_view.format_view`, the
 one the service shows at ``format`` visibility.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from grader.checks.base import Context
@@ -61,10 +62,23 @@ def checking_runner(sheet: Sheet) -> Runner:
                          private=(sheet.folder, sheet.reference_dir))
 
 
+def visible_only(sheet: Sheet) -> Sheet:
+    """The sheet without hidden and random probes: a self-check runs on the student's machine,
+    where their code could keep the inputs it is called with (grading calls them only after the
+    run's log and answers have left the sandbox)."""
+    def strip(check: Check) -> Check:
+        return check.model_copy(update={"hidden": [], "random": None}) if isinstance(check, FunctionCheck) \
+            else check
+
+    tasks = [t.model_copy(update={"checks": [strip(c) for c in t.checks]}) for t in sheet.spec.tasks]
+    return replace(sheet, spec=sheet.spec.model_copy(update={"tasks": tasks}))
+
+
 def self_check(sheet: Sheet, public: PublicLock, sub: Submission, runner: Runner) -> SelfCheck:
+    """Run ``sub`` as grading would, but for hidden probes, and judge it against ``public``."""
     with scratch_dir(f"grader-check-{sheet.id}-") as tmp:
         try:
-            prepared, run = run_submission(sheet, sub, runner, tmp)
+            prepared, run = run_submission(visible_only(sheet), sub, runner, tmp)
             info = run_info(run, prepared.main.relative_to(prepared.workdir).as_posix(),
                             runner.isolation, str(prepared.workdir))
         except SubmissionProblem as exc:  # the same lines grading would write

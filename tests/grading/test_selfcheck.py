@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from grader.checks.probes import encoded_calls
 from grader.cli import app
 from grader.grading import selfcheck
 from grader.grading.discover import Submission
-from grader.grading.selfcheck import checking_runner, self_check, submission_at
+from grader.grading.selfcheck import checking_runner, self_check, submission_at, visible_only
 from grader.grading.submission import grade_submission
 from grader.sandbox.process import ProcessRunner
 from grader.service.visibility import shown
@@ -21,7 +22,6 @@ from grader.sheet.public_lock import public_lock, render
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "submissions_example" / "inf264-ex4"
-pytestmark = [pytest.mark.runs_code, pytest.mark.sandbox]
 cli = CliRunner()
 
 
@@ -61,6 +61,8 @@ def judged(lines: list[str]) -> str:
     return "\n".join(line for line in lines if not line.startswith("time:"))
 
 
+@pytest.mark.runs_code
+@pytest.mark.sandbox
 def test_missing_answers_are_named_and_nothing_expected_is_shown(public_file):
     code, lines = check(["inf264-ex4", str(EXAMPLES / "erin_missing"), "--lock", str(public_file)])
     assert code == 1, lines
@@ -75,18 +77,24 @@ def test_missing_answers_are_named_and_nothing_expected_is_shown(public_file):
     assert "correct" not in text.replace("says nothing about whether the answers are correct", "")
 
 
+@pytest.mark.runs_code
+@pytest.mark.sandbox
 def test_a_cell_that_raises_is_named_with_its_error(public_file):
     code, lines = check(["inf264-ex4", str(EXAMPLES / "dave_syntax_error"), "--lock", str(public_file)])
     assert code == 1 and "cell 4 raised SyntaxError: expected ':' (line 3)" in lines, lines
     assert [t for t in expected_texts("inf264-ex4") if t in judged(lines)] == []
 
 
+@pytest.mark.runs_code
+@pytest.mark.sandbox
 def test_a_complete_notebook_exits_0_and_a_full_lock_serves_too():
     code, lines = check(["inf264-ex4", str(EXAMPLES / "alice")])  # the sheet's own lock, reduced
     assert code == 0, lines
     assert lines[-1].startswith("everything the sheet asks for is there and of the expected form")
 
 
+@pytest.mark.runs_code
+@pytest.mark.sandbox
 def test_wrong_types_and_shapes_and_a_raising_visible_probe(tmp_path, public_file):
     script = tmp_path / "ann.py"
     script.write_text("import numpy as np\nH1_size = 3\nH2_size = 'two'\nW1_shape = (3, 2, 1)\n"
@@ -104,6 +112,8 @@ def test_wrong_types_and_shapes_and_a_raising_visible_probe(tmp_path, public_fil
     assert not any("hidden" in line for line in lines)
 
 
+@pytest.mark.runs_code
+@pytest.mark.sandbox
 @pytest.mark.parametrize(("name", "content"), [("bad.ipynb", b"{ this is not json"),
                                                 ("latin.ipynb", b'{"cells": ["\xe9t\xe9"]}')])
 def test_a_notebook_that_is_not_json_or_utf8_says_what_grading_says(tmp_path, public_file, name, content):
@@ -117,6 +127,8 @@ def test_a_notebook_that_is_not_json_or_utf8_says_what_grading_says(tmp_path, pu
     assert f"run: invalid_submission: {graded.run.message}" in lines
 
 
+@pytest.mark.runs_code
+@pytest.mark.sandbox
 @pytest.mark.parametrize("student", ["erin_missing", "dave_syntax_error", "alice"])
 def test_the_check_says_what_the_service_format_view_says(student):
     sheet = load_sheet("inf264-ex4")
@@ -131,6 +143,8 @@ def test_the_check_says_what_the_service_format_view_says(student):
         mine.view.run.model_copy(update={"message": ""})
 
 
+@pytest.mark.runs_code
+@pytest.mark.sandbox
 def test_without_bubblewrap_it_says_so_and_runs_with_rlimits(monkeypatch, public_file):
     monkeypatch.setattr(selfcheck, "choose_runner", lambda limits, **_: ProcessRunner(limits))
     result = cli.invoke(app, ["check", "inf264-ex4", str(EXAMPLES / "alice"), "--lock", str(public_file)])
@@ -139,8 +153,22 @@ def test_without_bubblewrap_it_says_so_and_runs_with_rlimits(monkeypatch, public
     assert "resource limits only" in result.output
 
 
+@pytest.mark.runs_code
+@pytest.mark.sandbox
 def test_bad_input_exits_2(tmp_path, public_file):
     code, lines = check(["inf264-ex4", str(tmp_path / "none.ipynb"), "--lock", str(public_file)])
     assert code == 2 and any("does not exist" in line for line in lines)
     code, lines = check(["waterloo-a2-1", str(EXAMPLES / "alice"), "--lock", str(public_file)])
     assert code == 2 and any("is the lock of 'inf264-ex4', not of 'waterloo-a2-1'" in line for line in lines)
+
+
+
+@pytest.mark.parametrize("sheet_id", ["inf264-ex4", "kiel-lab4", "sheet6-ffnn"])
+def test_no_hidden_or_random_probe_is_sent_to_the_students_code(sheet_id):
+    sheet = load_sheet(sheet_id)
+    assert any(c.secret for calls in encoded_calls(sheet.spec).values() for c in calls)
+    calls = encoded_calls(visible_only(sheet).spec)
+    assert not any(c.secret for cs in calls.values() for c in cs)
+    for name, check in sheet.spec.functions().items():  # the visible probes are still all called
+        shown = [c for c in encoded_calls(sheet.spec)[name] if not c.secret][:len(check.probes)]
+        assert calls[name][:len(check.probes)] == shown
