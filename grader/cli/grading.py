@@ -129,7 +129,10 @@ def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
          output: Annotated[Path | None, typer.Option("--output", "-o", help="--public: the file to write")]
          = None,
          mnist: Mnist = None, unsafe_no_sandbox: Unsafe = False) -> None:
-    """Run the reference solution and write the sheet's expected-answers lock file."""
+    """Run the reference solution and write the sheet's expected-answers lock file.
+
+    With --public -o FILE: write, from the existing lock, the public lock students run
+    `grader check` against (no expected value, no probe output, no hidden probe)."""
     from grader.grading.reference import lock_sheet
     from grader.sheet.datasets import identity
     from grader.sheet.lock import calibration_problems
