@@ -1,20 +1,24 @@
 """Identical or near-identical answers to one point, grouped so a TA scores them at once.
 
-Two answers group when their normalised text (case, white space and Markdown punctuation
-dropped; "(b)" and "**B**" alike) and their figures are the same, and they hold the same score
-and comment so far. An answer that was not located stands alone: the TA looks at it in full.
+Two answers group when their normalised text (case, white space, quotes and Markdown and
+sentence punctuation dropped: "(b)" and "**B**", "z = 0" and "z=0" alike) and their figures
+(byte for byte) are the same, and they hold the same score and comment so far. An answer that
+was not located stands alone: the TA looks at it in full.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from grader.report.located import Located
 from grader.report.review.points import Answer
 
-_PUNCTUATION = re.compile(r"[\s*_`#>~|\[\](){}.,;:!?\"'\\-]+")
+# Dropped before comparing: white space, Markdown and sentence punctuation, quotes and primes; a
+# point between digits stays (2.5 is not 25), and so do operators (x < 0 is not x > 0).
+_NOISE = re.compile(r"[\s*_`#~|\[\](){},;:!?\"'\\′’‘“”]+|(?<!\d)\.|\.(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,8 @@ class Group:
 def normalised(located: Located) -> str:
     """The answer's text and figures as one comparable key (how it is split in cells aside)."""
     figures = [hashlib.sha256(b.png_base64.encode()).hexdigest() for b in located.blocks if b.png_base64]
-    text = " ".join(b.text.casefold() for b in located.blocks)
-    return " ".join([_PUNCTUATION.sub(" ", text).strip(), *figures])
+    text = unicodedata.normalize("NFKC", " ".join(b.text for b in located.blocks)).casefold()
+    return " ".join([_NOISE.sub("", text), *figures]).strip()
 
 
 def grouped(answers: list[Answer]) -> list[Group]:

@@ -61,7 +61,7 @@ def _shown(block: LocatedBlock) -> Shown:
 
 
 def shown_blocks(located: Located) -> tuple[list[Shown], int]:
-    """The blocks to show and how many were left out (past the block or figure bounds)."""
+    """The blocks to show and how many were left out (here, or already in the report)."""
     shown: list[Shown] = []
     images = 0
     for block in located.blocks[:MAX_BLOCKS]:
@@ -70,7 +70,7 @@ def shown_blocks(located: Located) -> tuple[list[Shown], int]:
             if images > MAX_IMAGES:
                 continue
         shown.append(_shown(block))
-    return shown, len(located.blocks) - len(shown)
+    return shown, len(located.blocks) - len(shown) + located.omitted
 
 
 def located_html(located: Located | None, submission: str | None = None) -> Markup:

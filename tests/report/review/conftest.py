@@ -35,16 +35,17 @@ def with_located(report: ScoreReport, answer: Callable[[str, CheckResult], Locat
 
 @pytest.fixture
 def graded(tmp_path: Path) -> Callable[..., tuple[Sheet, Path]]:
-    """``graded(answers)``: OUT with ``answers[student]`` as every manual point's located answer
-    (students not named: not located)."""
+    """``graded(answers, extra, sheet_id)``: OUT with ``answers[student]`` as every manual point's
+    located answer (students not named: not located), ``extra`` reports added."""
 
-    def make(answers: Answers | None = None, extra: list[ScoreReport] | None = None) -> tuple[Sheet, Path]:
-        sheet, out = load_sheet("inf264-ex4"), tmp_path / "out"
+    def make(answers: Answers | None = None, extra: list[ScoreReport] | None = None,
+             sheet_id: str = "inf264-ex4") -> tuple[Sheet, Path]:
+        sheet, out = load_sheet(sheet_id), tmp_path / "out"
         given = answers or {}
         missing = Located(how="not_located", detail="no tag, no heading")
         reports = [with_located(ScoreReport.model_validate_json(p.read_text()),
                                 lambda s, _c: given.get(s, missing))
-                   for p in sorted(GOLDEN.glob("*.json"))] + (extra or [])
+                   for p in sorted((GOLDEN.parent / sheet_id).glob("*.json"))] + (extra or [])
         for report in reports:
             write_student(report, out / report.student)
         write_batch(Batch(sheet, reports), out)

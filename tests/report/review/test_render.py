@@ -52,7 +52,10 @@ def test_how_it_was_located_flags_and_the_notebook_link() -> None:
     located = Located(how="not_located", detail="no cell tagged, no heading <b>1.4</b>",
                       flags=["two cells claim <i>1.4-c</i>"])
     html = str(located_html(located, "../a%20b/submission.html"))
-    assert "not located" in html and "&lt;b&gt;1.4&lt;/b&gt;" in html
+    assert "no cell tagged, no heading &lt;b&gt;1.4&lt;/b&gt;" in html
     assert "⚠ two cells claim &lt;i&gt;" in html
     assert 'href="../a%20b/submission.html"' in html
     assert "No answer recorded" in str(located_html(None))
+    bare = Located(how="not_located", detail="", omitted=3,
+                   blocks=[LocatedBlock(kind="code", cell=1, text="x")])
+    assert "not located" in str(located_html(bare)) and "3 more block(s)" in str(located_html(bare))
