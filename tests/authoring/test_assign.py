@@ -71,10 +71,11 @@ def test_every_training_sheet_hands_out(sheet_id, tmp_path):
     assert made.report.score == 0 and made.handout.dropped == 1
 
 
-def _edit_reference(sheet, index, change):
+def _edit_reference(sheet, starts, change):
+    """Change the reference's cells at the cell whose source starts with ``starts``; relock."""
     path = sheet.reference_dir / "solution.ipynb"
     nb = nbformat.read(path, as_version=4)
-    change(nb.cells, index)
+    change(nb.cells, next(i for i, c in enumerate(nb.cells) if c.source.startswith(starts)))
     nbformat.write(nb, path)
     lock_sheet(sheet, ProcessRunner())
 
@@ -82,7 +83,8 @@ def _edit_reference(sheet, index, change):
 def test_a_leaked_solution_is_refused(sheet_copy, tmp_path):
     sheet = load_sheet(sheet_copy("inf264-ex4"))
     leaky = "baseline_accuracy = 0.5\n# BEGIN SOLUTION\nbest_feature = 'X1X2'\n# END SOLUTION"
-    _edit_reference(sheet, 8, lambda cells, i: cells[i].update(source=leaky))
+    _edit_reference(sheet, "# BEGIN SOLUTION\nbaseline_accuracy",
+                    lambda cells, i: cells[i].update(source=leaky))
     with pytest.raises(SheetError, match=r"refused .*leaked .*task 1\.4, baseline_accuracy \(value\) passed"):
         assign(sheet, tmp_path / "out", ProcessRunner())
     assert not (tmp_path / "out").exists()
@@ -91,8 +93,9 @@ def test_a_leaked_solution_is_refused(sheet_copy, tmp_path):
 def test_a_cell_that_fails_outside_the_emptied_parts_is_refused(sheet_copy, tmp_path):
     sheet = load_sheet(sheet_copy("inf264-ex4"))
     uses = nbformat.v4.new_code_cell("print(H1_size + 1)")
-    _edit_reference(sheet, 9, lambda cells, i: cells.insert(i, uses))
-    with pytest.raises(SheetError, match=r"cell 10 raised NameError.*none of its solution was removed"):
+    _edit_reference(sheet, "## 2 Neural networks", lambda cells, i: cells.insert(i, uses))
+    # the handout drops the hidden cell 2: the inserted cell is the handout's cell 13
+    with pytest.raises(SheetError, match=r"cell 13 raised NameError.*none of its solution was removed"):
         assign(sheet, tmp_path / "out", ProcessRunner())
 
 
