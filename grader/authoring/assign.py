@@ -55,10 +55,10 @@ def handout_name(sheet: Sheet, reference: Path) -> str:
 def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:
     """Write ``out_dir/<notebook>``, the handout of ``sheet``; SheetError (nothing written) when
     the reference has no solution marked, its markers do not pair up, or the handout is refused."""
-    lock = require_fresh_lock(sheet)
     reference = reference_notebook(sheet)
     where = f"reference of {sheet.id} ({reference})"
     handout = build_handout(read_notebook(reference, where), where)
+    lock = require_fresh_lock(sheet)
     name = handout_name(sheet, reference)
     with tempfile.TemporaryDirectory(prefix=f"grader-assign-{sheet.id}-") as tmp:
         draft = Path(tmp) / name

@@ -115,3 +115,17 @@ def test_lock_names_the_cell_where_a_missing_answer_was_expected(tmp_path):
     path.write_text(json.dumps(nb))
     with pytest.raises(SheetError, match=r"'y_hat' \(task 1\): cell 4 mentions it but does not define it"):
         lock_sheet(sheet, ProcessRunner())
+
+
+def test_assign_names_the_sheet_of_a_reference_without_markers(tmp_path):
+    made = new_sheet("demo-5", tmp_path)
+    path = tmp_path / "reference" / "demo-5" / "solution.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+        cell.source = "\n".join(line for line in cell.source.splitlines() if "SOLUTION" not in line)
+    nbformat.write(nb, path)
+    result = CliRunner().invoke(app, ["assign", str(made.sheet_dir), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "reference of demo-5" in result.output and "nothing would be removed" in result.output
+    assert not (tmp_path / "out").exists()
