@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ MAX_BLOCKS = 20  # per point
 MAX_IMAGES = 1_500_000  # base64 characters of images per point
 MAX_REPORT = 4_000_000  # characters of all points' blocks in one report
 MAX_STRAY = 20  # stray tags flagged per report
+_PNG = re.compile(r"iVBORw0KGgo[A-Za-z0-9+/]*={0,2}")  # base64 of a PNG: its signature, then base64 only
 
 
 @dataclass
@@ -44,7 +46,7 @@ class _Room:
 
 
 @dataclass
-class _Cell:
+class Cell:
     kind: str
     source: str
     tags: list[str]
@@ -74,7 +76,8 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _cells(notebook: Any) -> list[_Cell] | None:
+def read_cells(notebook: Any) -> list[Cell] | None:
+    """The cells of a notebook's JSON, whatever their shape (None: it has no list of cells)."""
     raw = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(raw, list):
         return None
@@ -83,12 +86,12 @@ def _cells(notebook: Any) -> list[_Cell] | None:
         c = c if isinstance(c, dict) else {}
         meta = c.get("metadata")
         tags = meta.get("tags") if isinstance(meta, dict) else None
-        cells.append(_Cell(str(c.get("cell_type", "")), _text(c.get("source")),
+        cells.append(Cell(str(c.get("cell_type", "")), _text(c.get("source")),
                            [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []))
     return cells
 
 
-def _bounded(text: str) -> tuple[str, bool]:
+def bounded(text: str) -> tuple[str, bool]:
     return (text[:MAX_TEXT], True) if len(text) > MAX_TEXT else (text, False)
 
 
@@ -104,26 +107,36 @@ class RunView:
         return cls({o.cell: o.outputs for o in outputs}, {e.index: e for e in errors})
 
 
-def _cell_blocks(out: _Blocks, index: int, cell: _Cell, run: RunView, text: str | None = None) -> None:
+def output_blocks(index: int, run: RunView) -> list[LocatedBlock]:
+    """What cell ``index`` showed when it ran, and its error; an image only if it is a PNG."""
+    blocks = []
+    for o in run.outputs.get(index, ()):
+        if o.kind == "image" and _PNG.fullmatch(o.png_base64):
+            blocks.append(LocatedBlock(kind="image", cell=index + 1, png_base64=o.png_base64,
+                                       truncated=o.truncated))
+        elif o.kind == "text":
+            shown, cut = bounded(o.text)
+            blocks.append(LocatedBlock(kind="output", cell=index + 1, text=shown,
+                                       truncated=cut or o.truncated))
+    if (error := run.errors.get(index)) is not None:
+        message = f"{error.ename}: {error.evalue}"[:MAX_TEXT]
+        blocks.append(LocatedBlock(kind="output", cell=index + 1, text=message))
+    return blocks
+
+
+def _cell_blocks(out: _Blocks, index: int, cell: Cell, run: RunView, text: str | None = None) -> None:
     """One cell as blocks: its markdown (or a slice of it), or its code and what it showed."""
-    body, cut = _bounded(cell.source if text is None else text)
+    body, cut = bounded(cell.source if text is None else text)
     if cell.kind != "code":
         if body.strip():
             out.add(LocatedBlock(kind="markdown", cell=index + 1, text=body, truncated=cut))
         return
     out.add(LocatedBlock(kind="code", cell=index + 1, text=body, truncated=cut))
-    for o in run.outputs.get(index, ()):
-        if o.kind == "image":
-            out.add(LocatedBlock(kind="image", cell=index + 1, png_base64=o.png_base64,
-                                 truncated=o.truncated))
-        else:
-            shown, cut = _bounded(o.text)
-            out.add(LocatedBlock(kind="output", cell=index + 1, text=shown, truncated=cut or o.truncated))
-    if (error := run.errors.get(index)) is not None:
-        out.add(LocatedBlock(kind="output", cell=index + 1, text=f"{error.ename}: {error.evalue}"[:MAX_TEXT]))
+    for block in output_blocks(index, run):
+        out.add(block)
 
 
-def _by_tag(check: ManualCheck, cells: list[_Cell], run: RunView, room: _Room) -> Located | None:
+def _by_tag(check: ManualCheck, cells: list[Cell], run: RunView, room: _Room) -> Located | None:
     tag = TAG + check.answer
     tagged = [i for i, c in enumerate(cells) if tag in c.tags]
     if not tagged:
@@ -131,14 +144,18 @@ def _by_tag(check: ManualCheck, cells: list[_Cell], run: RunView, room: _Room) -
     out = _Blocks(room)
     for i in tagged:
         _cell_blocks(out, i, cells[i], run)
-    numbers = ", ".join(str(i + 1) for i in tagged[:10])
-    flags = [f"{len(tagged)} cells carry the tag {tag} (cells {numbers}): all are shown"][:len(tagged) - 1]
+    flags = []
+    for kind in ("markdown", "code"):  # a handout tags one text and one code cell at most
+        same = [i for i in tagged if cells[i].kind == kind]
+        if len(same) > 1:
+            numbers = ", ".join(str(i + 1) for i in same[:10])
+            flags.append(f"{len(same)} {kind} cells carry the tag {tag} (cells {numbers}): all are shown")
     where = f"cell {tagged[0] + 1}" if len(tagged) == 1 else f"{len(tagged)} cells"
     return Located(how="tag", detail=f"{where} tagged {tag}", blocks=out.blocks, flags=flags,
                    omitted=out.omitted)
 
 
-def _by_heading(check: ManualCheck, cells: list[_Cell], found: Sequence[headings.Heading], run: RunView,
+def _by_heading(check: ManualCheck, cells: list[Cell], found: Sequence[headings.Heading], run: RunView,
                 room: _Room) -> Located | None:
     if check.locate is None:
         return None
@@ -179,30 +196,31 @@ def locate_notebook(checks: Sequence[ManualCheck], notebook: Any, run: RunView,
                     known: Sequence[str] = ()) -> dict[str, Located]:
     """Each manual check's answer in this notebook (its JSON); ``known`` are all answer names of
     the sheet (a tag naming one of them is no stray tag)."""
-    cells = _cells(notebook)
+    cells = read_cells(notebook)
     if cells is None:
         return {c.answer: Located(how="not_located", detail="the notebook could not be read") for c in checks}
     found: list[headings.Heading] = []
     for i, cell in enumerate(cells):
         if cell.kind == "markdown" and len(found) < headings.MAX_HEADINGS:
             found.extend(headings.scan(i, cell.source))
-    room, tagged_any = _Room(), any(t.startswith(TAG) for c in cells for t in c.tags)
+    names = {*known, *(c.answer for c in checks)}
+    room, handout = _Room(), any(t[len(TAG):] in names for c in cells for t in c.tags if t.startswith(TAG))
     located: dict[str, Located] = {}
     for check in checks:
         by_tag = _by_tag(check, cells, run, room)
         result = by_tag or _by_heading(check, cells, found, run, room) or _not_located(check, found)
-        if by_tag is None and tagged_any and result.how == "heading":
+        if by_tag is None and handout and result.how == "heading":
             lost = f"no cell carries the tag {TAG}{check.answer}, which the handout had: found by heading"
             result = result.model_copy(update={"flags": [*result.flags, lost]})
         located[check.answer] = result
-    return _stray_tags(located, cells, run, room, {*known, *(c.answer for c in checks)})
+    return _stray_tags(located, cells, run, room, names)
 
 
 def _first_cell(located: Located) -> int:
     return located.blocks[0].cell - 1 if located.blocks else -1
 
 
-def _stray_tags(located: dict[str, Located], cells: list[_Cell], run: RunView, room: _Room,
+def _stray_tags(located: dict[str, Located], cells: list[Cell], run: RunView, room: _Room,
                 known: set[str]) -> dict[str, Located]:
     """A tag naming no point: flagged (and its cell shown) on the point located nearest before it."""
     if not located:
@@ -225,7 +243,7 @@ def _stray_tags(located: dict[str, Located], cells: list[_Cell], run: RunView, r
 
 def locate_script(checks: Sequence[ManualCheck], source: str) -> dict[str, Located]:
     """A script has no cells to tag and no markdown: its whole source, bounded, for every point."""
-    body, cut = _bounded(source)
+    body, cut = bounded(source)
     block = LocatedBlock(kind="code", cell=1, text=body, truncated=cut)
     detail = "a script, not a notebook: its whole source is shown"
     return {c.answer: Located(how="not_a_notebook", detail=detail, blocks=[block]) for c in checks}

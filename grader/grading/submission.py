@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from grader.checks.probes import encoded_calls
+from grader.frozen import Frozen
 from grader.grading.discover import Prepared, Submission, SubmissionProblem, place_file, prepare
+from grader.grading.executed import executed_notebook
 from grader.grading.locate import locate_file
 from grader.grading.score import failed_report, grader_error_report, run_info, score
 from grader.harness import wire
 from grader.report import ScoreReport
+from grader.report.executed import ExecutedNotebook
 from grader.sandbox.job import Job, RunResult
 from grader.sandbox.process import Runner
 from grader.sandbox.scratch import scratch_dir
@@ -46,23 +49,36 @@ def run_submission(sheet: Sheet, sub: Submission, runner: Runner, workdir: Path,
     return prepared, runner.run(build_job(sheet, prepared, seed, config))
 
 
+class Graded(Frozen):
+    """A report and, beside it (not in report.json), the submission as it ran (submission.html)."""
+
+    report: ScoreReport
+    executed: ExecutedNotebook | None = None
+
+
 def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
     """One student's report, always: whatever goes wrong while preparing, running, reading or
     scoring becomes this report (status ``grader_error``), never an exception that stops a batch."""
+    return grade_executed(sheet, lock, sub, runner).report
+
+
+def grade_executed(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> Graded:
+    """:func:`grade_submission`, and the notebook as it ran when it did run."""
     try:
         return _grade(sheet, lock, sub, runner)
     except Exception as exc:
-        return grader_error_report(sheet, lock, sub.student, exc, runner.isolation)
+        return Graded(report=grader_error_report(sheet, lock, sub.student, exc, runner.isolation))
 
 
-def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
+def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> Graded:
     sha = sub.sha256
     with scratch_dir(f"grader-{sheet.id}-") as tmp:
         try:
             prepared, run = run_submission(sheet, sub, runner, tmp)
         except SubmissionProblem as exc:
-            return failed_report(sheet, lock, sub.student, str(exc), sha, runner.isolation)
+            return Graded(report=failed_report(sheet, lock, sub.student, str(exc), sha, runner.isolation))
         file = prepared.main.relative_to(prepared.workdir).as_posix()
-        return score(sheet, lock, run, student=sub.student, sha256=sha,
-                     info=run_info(run, file, runner.isolation, str(prepared.workdir)),
-                     located=locate_file(sheet, prepared.main, run))
+        report = score(sheet, lock, run, student=sub.student, sha256=sha,
+                       info=run_info(run, file, runner.isolation, str(prepared.workdir)),
+                       located=locate_file(sheet, prepared.main, run))
+        return Graded(report=report, executed=executed_notebook(prepared.main, file, run))

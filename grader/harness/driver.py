@@ -33,7 +33,7 @@ from typing import Any
 # Sibling modules, imported before any student code runs.
 import extract
 import lean
-from cells import CappedText, CellTimeout, cell_error, split_script, time_limit, timeout_error
+from cells import CappedText, CellTimeout, OutputLog, cell_error, split_script, time_limit, timeout_error
 
 _SAFETY_MARGIN_S = 2.0
 _MAX_PRIVATE_BYTES = 8 * 2**20  # as the grader's cap on a frame
@@ -56,11 +56,15 @@ def run_script(job: dict[str, Any], budget: Budget) -> tuple[dict[str, Any], dic
         source = fh.read().decode("utf-8")
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}
     sys.argv, sys.path[0] = [path], os.path.dirname(path)
-    out, err = CappedText(job["max_output_chars"]), CappedText(job["max_output_chars"])
+    log = OutputLog()
+    out = CappedText(job["max_output_chars"], log, "stdout")
+    err = CappedText(job["max_output_chars"], log, "stderr")
     cells = split_script(source)
     extract.preamble.install(job)
+    extract.preamble.FIGURE_SINK = log.image  # no shell to display figures through
     errors = []
     for i, (line, code) in enumerate(cells):
+        log.start(i)
         error = _run_script_cell(i, line, code, path, namespace, budget, out, err)
         errors += [error] if error else []
         if job.get("figures"):
@@ -68,7 +72,7 @@ def run_script(job: dict[str, Any], budget: Budget) -> tuple[dict[str, Any], dic
         extract.preamble.PRESENCE.after_cell(namespace)
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     run = {"n_cells": len(cells), "cell_errors": errors, "stdout": out.text(), "stderr": err.text(),
-           "cell_indices": list(range(len(cells)))}
+           "cell_indices": list(range(len(cells))), **log.result()}
     return run, namespace
 
 
@@ -79,6 +83,7 @@ def _run_script_cell(index: int, first_line: int, code: str, path: str, namespac
     try:
         with time_limit(limit):
             exec(compile("\n" * first_line + code, path, "exec"), namespace)
+            extract.preamble.show_figures()  # as a kernel's inline backend does after each cell
     except CellTimeout:
         return timeout_error(index, limit)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: later cells still run

@@ -4,7 +4,8 @@ The semantics of a kernel (magics, ``%matplotlib inline``, the display machinery
 cell that does not stop the next one) without starting a kernel and talking ZMQ to it, which is
 most of the time nbclient spends on a small notebook. What a kernel sends as rich output
 (execute results, displays, tracebacks) is not stdout there, so it is not stdout here either:
-tracebacks become the cell's error, displays are dropped. nbclient remains the faithful mode.
+tracebacks become the cell's error, displays and results go to the cell's outputs (the TA's
+view, an OutputLog) as nbclient would have them. nbclient remains the faithful mode.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import extract
-from cells import CappedText, CellTimeout, cell_error, time_limit, timeout_error
+from cells import CappedText, CellTimeout, OutputLog, cell_error, time_limit, timeout_error
 
 
 def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
@@ -41,7 +42,7 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
     return [(i, "".join(s) if isinstance(s, list) else str(s)) for i, s in code], ""
 
 
-def _shell(errors: list[str]) -> tuple[Any, Callable[[str], Any]]:
+def _shell(errors: list[str], log: OutputLog) -> tuple[Any, Callable[[str], Any]]:
     """The shell, and its run_cell as it is now: a notebook that replaces the shell's methods
     cannot stop the cells after it from running (or their answers from being read)."""
     from IPython.core.interactiveshell import InteractiveShell
@@ -57,9 +58,15 @@ def _shell(errors: list[str]) -> tuple[Any, Callable[[str], Any]]:
     def keep_traceback(etype: Any, evalue: Any, stb: list[str]) -> None:
         errors.append("\n".join(stb))
 
+    def display(data: Any, *args: Any, **kwargs: Any) -> None:
+        log.data(data, "display")
+
+    def result(format_dict: Any, *args: Any, **kwargs: Any) -> None:
+        log.data(format_dict, "result")
+
     # what a kernel sends as rich output (results, displays, tracebacks) is not stdout
-    shell.display_pub.publish = silent
-    shell.displayhook.write_format_data = silent
+    shell.display_pub.publish = display
+    shell.displayhook.write_format_data = result
     shell.displayhook.write_output_prompt = silent
     shell._showtraceback = keep_traceback
     shell.enable_gui = silent  # %matplotlib inline needs no event loop; a kernel's is a no-op too
@@ -68,8 +75,9 @@ def _shell(errors: list[str]) -> tuple[Any, Callable[[str], Any]]:
 
 
 def _run_cell(run_cell: Callable[[str], Any], index: int, code: str, limit: float,
-              tracebacks: list[str]) -> dict[str, Any] | None:
+              tracebacks: list[str], log: OutputLog) -> dict[str, Any] | None:
     tracebacks.clear()
+    log.start(index)
     with time_limit(limit):  # the shell catches the CellTimeout and records it as the cell's error
         result = run_cell(code)
     exc = result.error_before_exec or result.error_in_exec
@@ -89,17 +97,20 @@ def run_notebook(job: dict[str, Any], next_cell: Callable[[], float]) -> tuple[
         return {"status": "invalid_submission", "message": problem}, {}
     os.chdir(job["workdir"])
     sys.argv, sys.path[0] = [job["source"]], job["workdir"]
-    out, err = CappedText(job["max_output_chars"]), CappedText(job["max_output_chars"])
+    log = OutputLog()
+    out = CappedText(job["max_output_chars"], log, "stdout")
+    err = CappedText(job["max_output_chars"], log, "stderr")
     tracebacks: list[str] = []
     sys.stdout, sys.stderr = out, err
     try:
-        shell, run_cell = _shell(tracebacks)
+        shell, run_cell = _shell(tracebacks, log)
         extract.preamble.install(job)
         errors = [e for index, code in cells
-                  if (e := _run_cell(run_cell, index, code, next_cell(), tracebacks))]
+                  if (e := _run_cell(run_cell, index, code, next_cell(), tracebacks, log))]
+        shown = log.result()
         answers = extract.collect(shell.user_ns, job)
     finally:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     return {"status": "completed", "message": "", "n_cells": len(cells), "cell_errors": errors,
             "cell_indices": [index for index, _ in cells],
-            "stdout": out.text(), "stderr": err.text(), **answers}, shell.user_ns
+            "stdout": out.text(), "stderr": err.text(), **shown, **answers}, shell.user_ns

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import nbformat
-from cells import cell_error
+from cells import OutputLog, cell_error
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
@@ -131,8 +131,10 @@ class CappedClient(NotebookClient):
         errors: list[dict[str, Any]] = []
         stdout: list[str] = []
         stderr: list[str] = []
+        log = OutputLog()
         for cell in self.nb.cells[:n_cells]:
             index = cell.metadata["grader_index"]
+            _shown(log, index, cell.get("outputs", []))
             if index in self.timed_out:
                 limit = self.timed_out[index]
                 errors.append(cell_error(index, "timeout", "CellTimeout",
@@ -146,5 +148,18 @@ class CappedClient(NotebookClient):
         note = f"\n[... {self.dropped} more characters of output not kept]" if self.dropped else ""
         tail = self.nb.cells[n_cells].get("outputs", []) if len(self.nb.cells) > n_cells else []
         failed = [f"{o.ename}: {o.evalue}" for o in tail if o.output_type == "error"]
-        return {"extraction_error": "; ".join(failed)[:1000], "n_cells": n_cells,
+        return {"extraction_error": "; ".join(failed)[:1000], "n_cells": n_cells, **log.result(),
                 "cell_errors": errors, "stdout": "".join(stdout) + note, "stderr": "".join(stderr)}
+
+
+_OUTPUT_NAMES = {"execute_result": "result", "display_data": "display"}
+
+
+def _shown(log: OutputLog, index: int, outputs: list[Any]) -> None:
+    """A cell's outputs as the kernel sent them (errors are the cell's error, not an output)."""
+    log.start(index)
+    for out in outputs:
+        if out.output_type == "stream":
+            log.text(str(out.name), str(out.text))
+        elif out.output_type in _OUTPUT_NAMES:
+            log.data(dict(out.get("data", {})), _OUTPUT_NAMES[out.output_type])

@@ -10,6 +10,10 @@
   Each figure drawn is one record, in order: ``plt.show()`` closes the figures it showed, as
   Jupyter's inline backend and a desktop window do (the grader's Agg backend would keep them,
   and the next ``plt.plot`` would draw over the last figure under the same number).
+* Figures shown: a PNG of each figure (Agg, small dpi, bounded) when ``plt.show()`` is called and,
+  for figures never shown, at the end of the cell, as Jupyter's inline backend shows them: the
+  TA sees what the student's plots looked like (through IPython's display in a shell, else to
+  ``FIGURE_SINK``). Nothing when the inline backend itself is active (it shows them already).
 * Colab: ``google.colab``, ``!pip``/``%pip`` and ``%tensorflow_version`` answered (see ``colab``);
   progress bars (tqdm) switched off, their timings are noise in a run log.
 
@@ -18,9 +22,12 @@ Imports nothing from the grader; loaded by path (see ``extract._sibling``).
 
 from __future__ import annotations
 
+import base64
+import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import io
 import math
 import os
 import sys
@@ -33,6 +40,9 @@ RECORDS: list[dict[str, Any]] = []  # one snapshot per figure drawn, in the orde
 # id(figure) -> (the figure, its index in RECORDS) while pyplot manages it; holding the figure
 # keeps its id from being reused by a new one before the next capture notices it was closed
 _OPEN: dict[int, tuple[Any, int]] = {}
+_MAX_RENDERS, _MAX_PIXELS, _DPI = 50, 1_500_000, 72.0
+_RENDERED: dict[int, Any] = {}  # id(figure) -> the figure, once shown as a PNG (held: ids stay unique)
+FIGURE_SINK: Callable[[str], None] | None = None  # no shell (a script): where PNGs go
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -148,33 +158,87 @@ def _record(fig: Any) -> None:
         RECORDS[known[1]] = snapshot
 
 
-def _patch_pyplot(pyplot: ModuleType) -> None:
+def _open_figures() -> list[Any]:
+    helpers = sys.modules.get("matplotlib._pylab_helpers")
+    if helpers is None or "matplotlib.pyplot" not in sys.modules:
+        return []
+    backend = str(sys.modules["matplotlib.pyplot"].get_backend()).lower()
+    if "inline" in backend:  # the inline backend shows them itself
+        return []
+    return [manager.canvas.figure for manager in helpers.Gcf.get_all_fig_managers()]
+
+
+def _png(fig: Any) -> str:
+    width, height = (max(float(v), 0.01) for v in fig.get_size_inches())
+    dpi = min(_DPI, math.sqrt(_MAX_PIXELS / (width * height)))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def show_figures(again: bool = False) -> None:
+    """A PNG of each open figure with axes (``again``: also those shown before), at most 50 a run."""
+    for fig in _open_figures():
+        if len(_RENDERED) >= _MAX_RENDERS or (id(fig) in _RENDERED and not again) or not fig.get_axes():
+            continue
+        _RENDERED[id(fig)] = fig
+        try:
+            png = _png(fig)
+        except Exception:  # a figure that cannot be drawn is not shown; the student's code goes on
+            continue
+        _emit(png)
+
+
+def _emit(png: str) -> None:
+    shell = _shell()
+    if shell is not None:
+        from IPython.display import display
+
+        display({"image/png": png}, raw=True)
+    elif FIGURE_SINK is not None:
+        FIGURE_SINK(png)
+
+
+def _patch_pyplot(pyplot: ModuleType, snapshots: bool) -> None:
     show, close = pyplot.show, pyplot.close
 
     def grader_show(*args: Any, **kwargs: Any) -> Any:
-        capture()
+        if snapshots:
+            capture()
+        show_figures(again=True)
         try:
             return show(*args, **kwargs)
         finally:
-            close("all")  # what was shown is done: the next plot is a new figure
-            capture()
+            if snapshots:
+                close("all")  # what was shown is done: the next plot is a new figure
+                capture()
 
+    grader_show.__wrapped__ = show  # type: ignore[attr-defined]
+    pyplot.show = grader_show  # type: ignore[attr-defined]
+    if snapshots:
+        _patch_close(pyplot, close)
+
+
+def _patch_close(pyplot: ModuleType, close: Callable[..., Any]) -> None:
     def grader_close(*args: Any, **kwargs: Any) -> Any:
         capture()  # plt.savefig(...); plt.close(): the figure was never shown
         result = close(*args, **kwargs)
         capture()
         return result
 
-    grader_show.__wrapped__ = show  # type: ignore[attr-defined]
     grader_close.__wrapped__ = close  # type: ignore[attr-defined]
-    pyplot.show, pyplot.close = grader_show, grader_close  # type: ignore[attr-defined]
+    pyplot.close = grader_close  # type: ignore[attr-defined]
 
 
-def install_figures() -> None:
-    sys.meta_path.insert(0, _PatchAfterImport("matplotlib.pyplot", _patch_pyplot))
+def install_figures(snapshots: bool) -> None:
+    """PNGs of the figures shown, always; ``snapshots`` (their data) for plot checks."""
+    patch = functools.partial(_patch_pyplot, snapshots=snapshots)
+    sys.meta_path.insert(0, _PatchAfterImport("matplotlib.pyplot", patch))
     shell = _shell()
     if shell is not None:  # in a kernel: runs before %matplotlib inline closes the cell's figures
-        shell.events.register("post_execute", capture)
+        if snapshots:
+            shell.events.register("post_execute", capture)
+        shell.events.register("post_execute", show_figures)
 
 
 def _shell() -> Any:
@@ -232,8 +296,7 @@ def install_colab(shell: Any) -> None:
 
 def install(job: dict[str, Any]) -> None:
     install_datasets(job.get("datasets") or {}, job["workdir"])
-    if job.get("figures"):
-        install_figures()
+    install_figures(bool(job.get("figures")))
     PRESENCE.names = list(job["answers"])
     _harness_module("training").install(_PatchAfterImport)  # records what each Keras fit() call trained
     shell = _shell()

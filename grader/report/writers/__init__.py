@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from grader.report import ScoreReport
+from grader.report.executed import ExecutedNotebook
 from grader.report.writers import (
     feedback_html,
     feedback_md,
@@ -13,6 +14,7 @@ from grader.report.writers import (
     gradescope,
     lms_csv,
     report_json,
+    submission_html,
     summary,
 )
 from grader.report.writers.atomic import write_text
@@ -36,8 +38,11 @@ BATCH_WRITERS: dict[str, BatchWriter] = {
 }
 
 
-def write_student(report: ScoreReport, folder: Path) -> None:
+def write_student(report: ScoreReport, folder: Path, executed: ExecutedNotebook | None = None) -> None:
+    """The student's files; ``submission.html`` too (first) when ``executed`` is given."""
     folder.mkdir(parents=True, exist_ok=True)
+    if executed is not None:
+        write_text(folder / "submission.html", submission_html.render(executed))
     for name, render in STUDENT_WRITERS.items():
         write_text(folder / name, render(report))
 
