@@ -30,15 +30,13 @@ from grader.sandbox.policy import (
     python_mounts,
 )
 from grader.sandbox.process import (
-    GRACE_S,
     HARNESS_DIR,
     Closing,
     ResourceLimits,
     Started,
-    drive,
+    complete,
     driver_argv,
     harness_env,
-    interpret,
 )
 from grader.sandbox.scratch import remove_tree
 from grader.sheet.spec import Limits
@@ -165,12 +163,7 @@ class _Sandbox:
     def run(self, job: Job) -> RunResult:
         assert self.started is not None
         self._stage(job, self.root)
-        result, exit = drive(self.started, job, job.total_timeout_s + GRACE_S)
-        killed = self.runner.memory_note(self.group)
-        result = interpret(result, exit, job, killed)
-        if killed and result.status == "kernel_died":
-            result = result.model_copy(update={"message": f"{result.message} ({killed})"})
-        return result
+        return complete(self.started, job, lambda: self.runner.memory_note(self.group))
 
     def _stage(self, job: Job, root: Path) -> None:
         """The submission's files (linked, not copied, where possible) and the job, paths as seen inside."""

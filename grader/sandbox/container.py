@@ -33,15 +33,13 @@ from pydantic import Field
 from grader.frozen import Frozen
 from grader.sandbox.job import Job, RunResult
 from grader.sandbox.process import (
-    GRACE_S,
     HARNESS_DIR,
     Closing,
     ResourceLimits,
     Started,
-    drive,
+    complete,
     driver_argv,
     harness_env,
-    interpret,
 )
 from grader.sandbox.scratch import scratch_dir
 from grader.sheet.spec import Limits
@@ -204,11 +202,10 @@ class ContainerRunner(Closing):
                               env=_env(root), preexec=self._limiter(policy))
             reaper = _reap_after(started, policy)
             try:
-                result, exit = drive(started, job, job.total_timeout_s + GRACE_S)
+                return complete(started, job)
             finally:
                 started.kill()
                 reaper.join()
-            return interpret(result, exit, job)
 
     def _limiter(self, policy: ContainerPolicy) -> Callable[[], None]:
         rlimits = ResourceLimits.from_limits(self.limits)

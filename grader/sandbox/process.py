@@ -261,6 +261,13 @@ def _second(started: Started, secret: dict[str, list[ProbeCall]], deadline: floa
     return {}
 
 
+def complete(started: Started, job: Job, killed_why: Callable[[], str] = lambda: "") -> RunResult:
+    """Drive a started run to its end and read it: the one path every runner takes.
+    ``killed_why`` is asked after the run (e.g. whether its cgroup ran out of memory)."""
+    result, exit = drive(started, job, job.total_timeout_s + GRACE_S)
+    return interpret(result, exit, job, killed_why())
+
+
 def interpret(result: RunResult, exit: Exit, job: Job, killed_why: str = "") -> RunResult:
     """Combine what the driver wrote (if anything) with how the process ended."""
     if exit.timed_out:
@@ -271,6 +278,8 @@ def interpret(result: RunResult, exit: Exit, job: Job, killed_why: str = "") -> 
         why = killed_why or (_SIGNALS.get(sig, f"signal {sig}") if sig else f"exit code {exit.returncode}")
         return RunResult.failure("crashed", f"the run ended before writing results: {why}",
                                  stderr=exit.log[-4000:])
+    if killed_why and result.status == "kernel_died":
+        return result.model_copy(update={"message": f"{result.message} ({killed_why})"})
     return result
 
 
@@ -294,6 +303,6 @@ class ProcessRunner(Closing):
             started = Started(driver_argv(self.python, str(HARNESS_DIR), str(job_path)), cwd=job.workdir,
                               env=harness_env(home=job.workdir, runtime=str(scratch)), preexec=rlimits.apply)
             try:
-                return interpret(*drive(started, job, job.total_timeout_s + GRACE_S), job)
+                return complete(started, job)
             finally:
                 started.kill()
