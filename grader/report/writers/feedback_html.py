@@ -12,5 +12,8 @@ from grader.report.writers.templates import template
 
 
 def render(report: ScoreReport) -> str:
+    from grader.report.review.render import located_html  # the TA's review pages show the same
+
     return template("feedback.html.j2").render(r=report, pts=pts, marks=MARKS, task_status=task_status,
-                                               run_line=run_line(report.run).replace("`", ""))
+                                               run_line=run_line(report.run).replace("`", ""),
+                                               located_html=located_html)

@@ -6,12 +6,8 @@ import re
 from functools import cache
 
 import jinja2
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-# Students' markdown: raw HTML is shown as text, links only with safe schemes (markdown-it's
-# validateLink refuses javascript:, vbscript:, file: and data: other than images).
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 # The pages that show student content allow no script, no request anywhere, images only inline.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -21,16 +17,11 @@ def _code(text: str) -> Markup:
     return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
 
 
-def _markdown(text: str) -> Markup:
-    return Markup(_MARKDOWN.render(text))  # markdown-it escapes it: html is off
-
-
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader.report", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["code"] = _code
-    env.filters["markdown"] = _markdown
     env.globals["csp"] = CSP
     return env
 

@@ -157,3 +157,14 @@ def test_only_loopback_addresses_are_served(graded) -> None:
     for host in ("0.0.0.0", "192.168.1.10", "::"):
         with pytest.raises(ValueError, match="not a loopback address"):
             review_server(ReviewSite(sheet, out), host)
+
+
+def test_the_cli_refuses_a_non_loopback_host_after_writing_the_pages(graded) -> None:
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    sheet, out = graded()
+    result = CliRunner().invoke(app, ["review", sheet.id, str(out), "--serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "not a loopback address" in result.output
+    assert (out / "review" / "index.html").is_file() and (out / "overrides.csv").is_file()
