@@ -76,11 +76,11 @@ def _script() -> tuple[Markup, str]:
     return Markup(text), f"'sha256-{digest}'"
 
 
-def _data(view: PointView, anonymous: bool) -> dict[str, object]:
+def _data(view: PointView, anonymous: bool, served: bool) -> dict[str, object]:
     """What the Save as CSV button needs (real ids included: the CSV must name students)."""
     p = view.point
     return {"columns": COLUMNS, "task": p.task, "point": p.label, "max": p.max_text, "file": f"{p.slug}.csv",
-            "groups": {g.id: g.students for g in view.groups}, "anonymous": anonymous}
+            "groups": {g.id: g.students for g in view.groups}, "anonymous": anonymous, "served": served}
 
 
 def render_point(view: PointView, *, anonymous: bool = False, token: str = "", notice: str = "",
@@ -88,8 +88,8 @@ def render_point(view: PointView, *, anonymous: bool = False, token: str = "", n
     """One point's page; ``token``: served by ``--serve`` (the form posts back to it)."""
     script, script_hash = _script()
     return template("review_point.html.j2").render(
-        v=view, p=view.point, data=_data(view, anonymous), script=script, script_hash=script_hash,
-        token=token, notice=notice, problem=problem, hidden=anonymous and not reveal,
+        v=view, p=view.point, data=_data(view, anonymous, bool(token)), script=script,
+        script_hash=script_hash, token=token, notice=notice, problem=problem, hidden=anonymous and not reveal,
         located_html=located_html)
 
 

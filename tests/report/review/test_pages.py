@@ -40,7 +40,8 @@ def test_a_page_per_manual_point_with_rubric_answers_and_progress(graded) -> Non
     assert 'step="0.25"' in page and 'max="1"' in page
     assert _data(page) == {"columns": ["student", "task", "point", "max_points", "points", "comment"],
                            "task": "1.1", "point": "1.1-a-to-e", "max": "1", "file": "1.1-1.1-a-to-e.csv",
-                           "groups": {g.id: g.students for g in views[0].groups}, "anonymous": False}
+                           "groups": {g.id: g.students for g in views[0].groups}, "anonymous": False,
+                           "served": False}
     index = (out / "review" / "index.html").read_text()
     assert "0 of 28 scored." in index and 'href="1.4-1.4-c.html"' in index
 
