@@ -152,15 +152,14 @@ def lock(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
 
 def _public_lock(sheet: str, output: Path | None) -> None:
     from grader.sheet.lock import require_fresh_lock
-    from grader.sheet.public_lock import public_lock, render
+    from grader.sheet.public_lock import write_public_lock
 
     if output is None:
         typer.secho("error: --public needs -o FILE (the file to hand to students)", fg="red", err=True)
         raise typer.Exit(2)
     with errors():
         spec = load_sheet(sheet)
-        reduced = public_lock(spec, require_fresh_lock(spec))
-        output.write_text(render(reduced), encoding="utf-8")
+        reduced = write_public_lock(spec, require_fresh_lock(spec), output)
     typer.echo(f"{output}: public lock of {spec.id}: {len(reduced.answers)} answers, "
                f"{len(reduced.functions)} functions, {len(reduced.manual)} manual points; no expected values")
 

@@ -70,6 +70,23 @@ def render(public: PublicLock) -> str:
     return json.dumps(public.model_dump(mode="json", exclude_none=True), indent=1, sort_keys=True) + "\n"
 
 
+def write_public_lock(sheet: Sheet, lock: SheetLock, output: Path) -> PublicLock:
+    """Write the public lock of ``lock`` to ``output``, which must lie outside the sheet and reference
+    folders: the lock holds their hashes, so a file added there (or over the lock itself) would
+    leave grading with a stale or public lock."""
+    target = output.resolve()
+    for what, folder in (("sheet", sheet.folder), ("reference", sheet.reference_dir)):
+        if target == folder.resolve() or folder.resolve() in target.parents:
+            raise SheetError(f"-o {output} is inside the {what} folder {folder}: it would change the "
+                             f"folder the lock was made from (or replace the lock); write it elsewhere")
+    if output.is_dir():
+        raise SheetError(f"-o {output} is a folder: give the file to write, "
+                         f"e.g. {output / (sheet.id + '.public.json')}")
+    public = public_lock(sheet, lock)
+    output.write_text(render(public), encoding="utf-8")
+    return public
+
+
 def read_public_lock(sheet: Sheet, path: Path) -> PublicLock:
     """A public lock for ``sheet`` from ``path``, which may also hold the sheet's full lock."""
     try:

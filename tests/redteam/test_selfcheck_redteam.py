@@ -1,0 +1,148 @@
+"""Red team of ``grader check`` and ``grader lock --public`` (#17): a hostile student, a careless TA.
+
+Each test is one finding. Fixed ones pass; the rest are strict xfails whose reason says what is wrong.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from grader.cli import app
+from grader.grading.discover import Submission
+from grader.grading.selfcheck import checking_runner, self_check
+from grader.grading.submission import grade_submission
+from grader.service.visibility import shown
+from grader.sheet import SHEETS_ROOT, load_sheet
+from grader.sheet.lock import load_lock, staleness
+from grader.sheet.public_lock import public_lock
+
+REPO = Path(__file__).resolve().parents[2]
+SHEET = "inf264-ex4"
+cli = CliRunner()
+# every answer of inf264-ex4 in the form the reference has (values are not the reference's)
+FORMED = ("import numpy as np\nH1_size = 1\nH2_size = 1\nW1_shape = (1, 1)\nW2_shape = (1, 1)\n"
+          "W3_shape = (1, 1)\nmodel_is_linear = False\nbaseline_accuracy = 0.1\nbest_feature = 'X1'\n"
+          "z = h = y_hat = dL_dw1 = dL_dw2 = w1_new = w2_new = 0.0\n")
+
+
+@pytest.fixture
+def sheet_copy(tmp_path: Path) -> Path:
+    """A copy of the sheet and its reference laid out as in the repository (its lock still fresh)."""
+    shutil.copytree(SHEETS_ROOT / SHEET, tmp_path / "sheets" / SHEET)
+    shutil.copytree(REPO / "reference" / SHEET, tmp_path / "reference" / SHEET)
+    folder = tmp_path / "sheets" / SHEET
+    assert staleness(load_sheet(str(folder)), load_lock(load_sheet(str(folder)))) == []
+    return folder
+
+
+# -- careless TA: grader lock --public -o FILE ---------------------------------------------------
+
+@pytest.mark.parametrize("name", ["public.lock.json", "expected.lock.json"])
+def test_a_public_lock_written_into_the_sheet_folder_is_refused(sheet_copy, name):
+    """Written inside the sheet folder, the public lock changed the folder's hash, so the real lock
+    went stale and grading refused to start; written as expected.lock.json it replaced the real
+    lock (expected answers and calibrations, which take hours of training to measure again)."""
+    target = sheet_copy / name
+    before = (sheet_copy / "expected.lock.json").read_bytes()
+    result = cli.invoke(app, ["lock", "--public", str(sheet_copy), "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "inside the sheet folder" in result.output
+    assert (sheet_copy / "expected.lock.json").read_bytes() == before
+    sheet = load_sheet(str(sheet_copy))
+    assert staleness(sheet, load_lock(sheet)) == [], "the real lock went stale"
+
+
+def test_a_public_lock_written_into_the_reference_folder_is_refused(sheet_copy):
+    """The reference's hash is in the lock too: a file added there makes the lock stale."""
+    target = sheet_copy.parent.parent / "reference" / SHEET / "public.json"
+    result = cli.invoke(app, ["lock", "--public", str(sheet_copy), "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "inside the reference folder" in result.output
+    assert not target.exists()
+
+
+def test_a_public_lock_to_a_folder_is_a_clear_error_not_a_grader_bug(tmp_path):
+    result = cli.invoke(app, ["lock", "--public", SHEET, "-o", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output and "is a folder" in result.output
+
+
+# -- what a student can get from what grader check needs ------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "design: `grader check SHEET` loads sheets/SHEET (sheet.yaml, derive.py), so a student who can run "
+    "it holds the choice answers (`accepted`), the hidden probe inputs, the random probes' seed and the "
+    "manual points' model answers (`prompt`); the public lock hides only the reference's numbers. A "
+    "check that runs from the public lock alone (it would carry the visible checks) is not a small fix"))
+def test_what_grader_check_reads_holds_no_choice_answer_nor_hidden_probe():
+    read = "\n".join(p.read_text(encoding="utf-8") for p in (SHEETS_ROOT / SHEET).rglob("*")
+                     if p.is_file() and p.name != "expected.lock.json" and "__pycache__" not in p.parts)
+    sheet = load_sheet(SHEET)
+    hidden = [str(p.args) for c in sheet.spec.functions().values() for p in c.hidden]
+    assert "X1X2" not in read, "the accepted answer of the choice `best_feature` is in sheet.yaml"
+    assert not any(h.strip("[]").split(",")[0] in read for h in hidden)
+
+
+# -- a hostile notebook ---------------------------------------------------------------------------
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+def test_an_escape_sequence_in_the_notebooks_file_name_reaches_the_terminal_inert(tmp_path):
+    """The file name is the student id on the first line; it went to the terminal raw."""
+    script = tmp_path / "evil\x1b]0;title\x07\x1b[2J\u202e.py"
+    script.write_text(FORMED + "def forward_backward(*a):\n    return {}\n", encoding="utf-8")
+    result = cli.invoke(app, ["check", SHEET, str(script)])
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
+    assert result.output.splitlines()[0].startswith(f"{SHEET}: evil")
+
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+def test_a_huge_exception_message_is_bounded(tmp_path):
+    script = tmp_path / "flood.py"
+    script.write_text("print('\\x1b[2J' * 100000)\nraise ValueError('A' * 5_000_000)\n", encoding="utf-8")
+    result = cli.invoke(app, ["check", SHEET, str(script)])
+    assert result.exit_code == 1
+    assert len(result.output) < 50_000 and "\x1b" not in result.output
+
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+@pytest.mark.xfail(strict=True, reason=(
+    "a function that returns nothing (the commonest slip: `return` forgotten) or the wrong type/shape on "
+    "the visible probe is reported `ok: ... present and of the expected form`; the public lock has no "
+    "form of the visible probes' outputs. Adding it would make `grader check` say more than the "
+    "service's format view (a failed function check shows nothing there): the lead's call"))
+def test_a_function_that_returns_none_is_not_reported_of_the_expected_form(tmp_path):
+    script = tmp_path / "no_return.py"
+    script.write_text(FORMED + "def forward_backward(x, y, w1, w2, rate):\n    z = w1 * x\n",
+                      encoding="utf-8")
+    result = cli.invoke(app, ["check", SHEET, str(script)])
+    lines = result.output.splitlines()
+    assert any(line.startswith("problem:") and "forward_backward" in line for line in lines), result.output
+    assert result.exit_code == 1
+
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+@pytest.mark.xfail(strict=True, reason=(
+    "#17 asks that `grader check` and the service's `format` visibility say the same thing; for a wrong "
+    "type or shape grading's check is `failed` (not `error`), so the service's format view shows no "
+    "problem where `grader check` shows one. tests/grading/test_selfcheck.py compares only missing "
+    "answers, a syntax error and a full-marks notebook"))
+def test_the_service_format_view_names_a_wrong_shape_as_grader_check_does(tmp_path):
+    script = tmp_path / "shapes.py"
+    script.write_text(FORMED + "W1_shape = (3, 2, 1)\nH2_size = 'two'\n"
+                      "def forward_backward(*a):\n    return {}\n", encoding="utf-8")
+    sheet = load_sheet(SHEET)
+    lock = load_lock(sheet)
+    sub = Submission("shapes", script, "script")
+    with checking_runner(sheet) as runner:
+        report = grade_submission(sheet, lock, sub, runner)
+        mine = self_check(sheet, public_lock(sheet, lock), sub, runner)
+    assert [c.answer for c in mine.view.problems] == ["H2_size", "W1_shape"]
+    assert shown(report, "format").checks == mine.view.checks
