@@ -41,6 +41,9 @@ def review(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
         else:
             typer.echo(f"{target}: kept (it may hold your points; --force overwrites it)")
         views = write_review(spec, out, anonymous)
+    if not views:
+        typer.echo(f"{sheet} has no manual points: nothing to review")
+        return
     done, total = sum(v.scored for v in views), sum(len(v.answers) for v in views)
     typer.echo(f"{out / 'review' / 'index.html'}: {len(views)} manual points, {done} of {total} scored; "
                f"then `grader apply-overrides {sheet} {out} {target}`")

@@ -24,7 +24,7 @@ from grader.report.review.pseudonyms import pseudonym, secret_of
 from grader.report.review.render import located_html
 from grader.report.writers.atomic import write_text
 from grader.report.writers.templates import template
-from grader.sheet import Sheet, SheetError
+from grader.sheet import Sheet
 
 FOLDER = "review"
 OVERRIDES = "overrides.csv"
@@ -53,11 +53,11 @@ def _link(out: Path, student: str) -> str | None:
 def views_of(sheet: Sheet, reports: Mapping[str, ScoreReport], names: dict[str, str],
              link: Callable[[str], str | None], saved: Mapping[Key, tuple[str, str]] | None = None,
              ) -> list[PointView]:
-    """Every manual point of ``sheet`` with the students' answers grouped (the service's too)."""
-    points = manual_points(sheet)
-    if not points:
-        raise SheetError(f"{sheet.id} has no manual points to review")
-    return [PointView(p, grouped(answers_of(p, reports, saved or {}, link)), names) for p in points]
+    """Every manual point of ``sheet`` (none: []) with the students' answers grouped, in the order
+    of the names shown (pseudonyms too: their order tells nothing of the ids)."""
+    ordered = dict(sorted(reports.items(), key=lambda item: (names.get(item[0], item[0]), item[0])))
+    return [PointView(p, grouped(answers_of(p, ordered, saved or {}, link)), names)
+            for p in manual_points(sheet)]
 
 
 def point_views(sheet: Sheet, out: Path, anonymous: bool = False) -> list[PointView]:

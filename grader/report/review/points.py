@@ -93,9 +93,10 @@ def saved_rows(path: Path) -> dict[Key, tuple[str, str]]:
 
 def answers_of(point: Point, reports: Mapping[str, ScoreReport], saved: Mapping[Key, tuple[str, str]],
                link: Callable[[str], str | None]) -> list[Answer]:
-    """Every graded student's answer to ``point``, with its current score and comment."""
+    """Every graded student's answer to ``point`` (in the order of ``reports``), with its current
+    score and comment."""
     found = []
-    for student, report in sorted(reports.items()):
+    for student, report in reports.items():
         check = next((c for t in report.tasks if t.id == point.task for c in t.checks
                       if c.kind == "manual" and c.answer == point.label), None)
         points, comment = "", ""

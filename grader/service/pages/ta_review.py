@@ -45,10 +45,7 @@ def _views(svc: Service, sheet_id: str, anonymous: bool) -> list[PointView]:
     names = {s.student.id: pseudonym(key, s.student.id) if anonymous else f"{s.student.id} ({s.student.name})"
              for s in table}
     links = {s.student.id: f"/submissions/{s.counted.id}" for s in table if s.counted}
-    try:
-        return views_of(sheet, {s.student.id: s.report for s in table if s.report}, names, links.get)
-    except SheetError as exc:
-        raise PageError(404, str(exc)) from None
+    return views_of(sheet, {s.student.id: s.report for s in table if s.report}, names, links.get)
 
 
 def _view(svc: Service, sheet_id: str, slug: str, anonymous: bool) -> PointView:

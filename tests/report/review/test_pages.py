@@ -95,3 +95,19 @@ def test_point_file_names_are_safe_and_distinct(graded) -> None:
     slugs = [p.slug for p in manual_points(type(sheet)(spec, sheet.folder))]
     assert slugs == ["1.1-1.1-a-to-e", "1.1-.._.._etc_x", "1.1-A_b", "1.1-a_b-2"]
     assert all("/" not in s for s in slugs)
+
+
+def test_a_sheet_without_manual_points_has_an_empty_review(graded) -> None:
+    sheet, out = graded()
+    tasks = [t.model_copy(update={"checks": [c for c in t.checks if c.kind != "manual"] or t.checks[:0]})
+             for t in sheet.spec.tasks]
+    spec = sheet.spec.model_copy(update={"tasks": [t for t in tasks if t.checks]})
+    assert write_review(type(sheet)(spec, sheet.folder), out) == []
+    assert "This sheet has no manual points." in (out / "review" / "index.html").read_text()
+
+
+def test_answers_are_in_the_order_of_the_names_shown(graded) -> None:
+    sheet, out = graded()
+    shown = [[point_views(sheet, out, anonymous)[0].names[a.student] for a in
+              point_views(sheet, out, anonymous)[0].answers] for anonymous in (False, True)]
+    assert all(names == sorted(names) for names in shown)
