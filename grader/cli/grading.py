@@ -48,6 +48,7 @@ def grade(
 
     Run again after a crash or Ctrl-C: only missing or changed submissions are graded."""
     _refuse_slips(backend, isolation, submissions, out)
+    _refuse_junit(junit, submissions)
     with errors():
         spec = load_sheet(sheet).with_limits(memory_mib=memory_mib, cell_timeout_s=cell_timeout,
                                              total_timeout_s=total_timeout).with_data(mnist=mnist)
@@ -68,12 +69,24 @@ def grade(
     _closing_lines(result, out)
 
 
+def _refuse_junit(path: Path | None, submissions: Path | None = None) -> None:
+    from grader.report.junit import path_problem
+
+    problem = path_problem(path, submissions) if path is not None else None
+    if problem is not None:
+        typer.secho(f"error: {problem}", fg="red", err=True)
+        raise typer.Exit(2)
+
+
 def _write_junit(path: Path, text: str) -> None:
     from grader.report.writers.atomic import write_text
 
-    with errors():
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text(path, text)
+    except OSError as exc:  # a path that changed during the run (checked before it)
+        typer.secho(f"error: cannot write --junit {path}: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"JUnit XML: {path}")
 
 
@@ -207,6 +220,7 @@ def check_reference_cmd(
     if (sheet is None) == (not all_sheets):
         typer.secho("error: give one SHEET or --all", fg="red", err=True)
         raise typer.Exit(2)
+    _refuse_junit(junit)
     suites: list[Suite] = []
     with errors():
         for sheet_id in all_sheet_ids() if all_sheets else [str(sheet)]:

@@ -11,10 +11,12 @@ removed, not escaped: XML 1.0 cannot carry them at all) and bounded in size.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from grader.report import CheckResult, ScoreReport
 from grader.report.textsafe import plain
@@ -29,6 +31,25 @@ def xml_text(text: str) -> str:
     """Text any XML 1.0 parser takes: what a terminal would not show is dropped, then bounded."""
     cleaned = _NOT_XML.sub("", plain(text))
     return cleaned if len(cleaned) <= _MAX_TEXT else cleaned[:_MAX_TEXT] + " …"
+
+
+def path_problem(path: Path, submissions: Path | None = None) -> str | None:
+    """Why ``--junit PATH`` cannot take the XML (None when it can): told before anything is graded,
+    not after the batch. Inside SUBMISSIONS the next run would grade the XML as a student."""
+    if path.is_dir():
+        return f"--junit {path} is a folder: give the file to write, e.g. {path / 'junit.xml'}"
+    blocker = next((p for p in path.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        return f"--junit {path}: {blocker} is a file, not a folder"
+    if submissions is not None and submissions.resolve() in path.resolve().parents:
+        return (f"--junit {path} is inside SUBMISSIONS {submissions}: the next run would grade it as a "
+                "student; write it elsewhere")
+    return None
+
+
+def _seconds(value: float) -> str:
+    """A duration as the schema's time pattern takes it (digits only): a clock slip is 0."""
+    return f"{value:.3f}" if math.isfinite(value) and value >= 0 else "0"
 
 
 @dataclass(frozen=True)
@@ -74,7 +95,7 @@ def _suite(suite: Suite) -> ET.Element:
     element = ET.Element("testsuite", name=xml_text(suite.name), tests=str(len(cases)),
                          failures=str(counts["failure"]), errors=str(counts["error"]),
                          skipped=str(counts["skipped"]),
-                         time=f"{report.run.duration_s:.3f}" if report else "0")
+                         time=_seconds(report.run.duration_s) if report else "0")
     if report is not None:
         props = ET.SubElement(element, "properties")
         for key, value in (("score", report.score), ("max_score", report.max_score),
