@@ -18,7 +18,7 @@ from grader.grading.submission import grade_submission
 from grader.service.visibility import shown
 from grader.sheet import SHEETS_ROOT, load_sheet
 from grader.sheet.lock import load_lock, staleness
-from grader.sheet.public_lock import public_lock
+from grader.sheet.public_lock import public_lock, render
 
 REPO = Path(__file__).resolve().parents[2]
 SHEET = "inf264-ex4"
@@ -146,3 +146,24 @@ def test_the_service_format_view_names_a_wrong_shape_as_grader_check_does(tmp_pa
         mine = self_check(sheet, public_lock(sheet, lock), sub, runner)
     assert [c.answer for c in mine.view.problems] == ["H2_size", "W1_shape"]
     assert shown(report, "format").checks == mine.view.checks
+
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+@pytest.mark.parametrize("command", [["grade", "{sheet}", "{subs}", "--out", "{out}"],
+                                     ["check-reference", "{sheet}"],
+                                     ["gradescope-bundle", "{sheet}", "--out", "{out}/a.zip"]])
+def test_a_public_lock_in_place_of_the_real_one_is_refused_with_the_reason(sheet_copy, tmp_path, command):
+    """A TA who copies the public lock over expected.lock.json by hand: every command that needs
+    expected answers says why it cannot use it (nothing scored zero against an empty lock)."""
+    sheet = load_sheet(str(sheet_copy))
+    public = render(public_lock(sheet, load_lock(sheet)))
+    (sheet_copy / "expected.lock.json").write_text(public, encoding="utf-8")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_text("H1_size = 3\n", encoding="utf-8")
+    args = [a.format(sheet=sheet_copy, subs=subs, out=tmp_path / "out") for a in command]
+    result = cli.invoke(app, args)
+    assert result.exit_code in (1, 2), result.output
+    assert "it is a public lock" in result.output, result.output
+    assert not (tmp_path / "out" / "alice").exists()
