@@ -19,7 +19,7 @@ from grader.frozen import Frozen
 from grader.harness.wire import CallableRef, Unsupported
 from grader.sheet.kinds import ShapeRule
 
-FormType = Literal["numbers", "bool", "text", "none", "sequence", "dict", "function", "other"]
+FormType = Literal["numbers", "bool", "text", "sequence", "dict", "function", "other"]
 MAX_ITEMS = 50  # a longer sequence is described by its length alone
 
 
@@ -38,8 +38,8 @@ class Form(Frozen):
         if self.type == "dict":
             keys = f" with keys {sorted(self.entries)}" if self.entries is not None else ""
             return f"a dict{keys}"
-        return {"bool": "True or False", "text": "a text (str)", "none": "None",
-                "function": "a function", "other": "a value"}[self.type]
+        return {"bool": "True or False", "text": "a text (str)", "function": "a function",
+                "other": "a value"}[self.type]
 
 
 def form_of(value: Any) -> Form:
@@ -50,8 +50,6 @@ def form_of(value: Any) -> Form:
         return Form(type="numbers", shape=list(np.asarray(value, dtype=float).shape))
     if isinstance(value, str):
         return Form(type="text")
-    if value is None:
-        return Form(type="none")
     if isinstance(value, CallableRef):
         return Form(type="function")
     if isinstance(value, list | tuple):
@@ -61,7 +59,7 @@ def form_of(value: Any) -> Form:
         texts = all(isinstance(k, str) for k in value)  # other keys are values (sizes, rates)
         return Form(type="dict", length=len(value),
                     entries={k: form_of(v) for k, v in value.items()} if texts else None)
-    return Form(type="other")
+    return Form(type="other")  # None among them: its form would be the value itself
 
 
 def _at(path: str) -> str:
@@ -78,7 +76,7 @@ def form_problem(got: Any, form: Form, shape: ShapeRule = "lenient", path: str =
         return _sequence_problem(got, form, shape, path)
     if form.type == "dict":
         return _dict_problem(got, form, shape, path)
-    fits = {"bool": isinstance(got, bool), "text": isinstance(got, str), "none": got is None,
+    fits = {"bool": isinstance(got, bool), "text": isinstance(got, str),
             "function": isinstance(got, CallableRef), "other": True}[form.type]
     return None if fits else f"{_at(path)}got {describe_kind(got)}, expected {form.describe()}"
 

@@ -167,3 +167,14 @@ def test_a_public_lock_in_place_of_the_real_one_is_refused_with_the_reason(sheet
     assert result.exit_code in (1, 2), result.output
     assert "it is a public lock" in result.output, result.output
     assert not (tmp_path / "out" / "alice").exists()
+
+
+def test_an_expected_none_is_not_told_by_its_form():
+    """The form of None is None itself: "got a float, expected None" handed out the answer."""
+    from grader.checks.forms import form_of, form_problem
+
+    form = form_of(None)
+    assert "None" not in form.describe()
+    assert form_problem(1.5, form) is None
+    assert form_of([1.0, None, "x"]).items is not None
+    assert form_problem([1.0, 2.0, "y"], form_of([1.0, None, "x"])) is None
