@@ -150,7 +150,7 @@ def _model_problem(check: ModelCheck, ctx: Context) -> str | None:
 def text_lines(result: SelfCheck) -> list[str]:
     """What ``grader check`` prints: student text on one line each, without control characters."""
     run, limits = result.view.run, result.limits
-    lines = [f"{result.sheet}: {result.student} ({result.isolation})",
+    lines = [f"{result.sheet}: {one_line(result.student)} ({result.isolation})",  # a file name, any bytes
              f"run: {run.status}" + (f": {one_line(run.message)}" if run.message else ""),
              f"time: {result.duration_s:.1f} s of the {limits.total_timeout_s:g} s allowed "
              f"({limits.cell_timeout_s:g} s per cell, {limits.memory_mib} MiB)"]

@@ -91,13 +91,16 @@ def test_what_grader_check_reads_holds_no_choice_answer_nor_hidden_probe():
 
 @pytest.mark.runs_code
 @pytest.mark.sandbox
-def test_an_escape_sequence_in_the_notebooks_file_name_reaches_the_terminal_inert(tmp_path):
-    """The file name is the student id on the first line; it went to the terminal raw."""
-    script = tmp_path / "evil\x1b]0;title\x07\x1b[2J\u202e.py"
+@pytest.mark.parametrize("name", ["evil\x1b]0;title\x07\x1b[2J\u202e.py",
+                                  ".evil\x1b]0;title\x07\x1b[2J\u202e.py"])
+def test_an_escape_sequence_in_the_notebooks_file_name_reaches_the_terminal_inert(tmp_path, name):
+    """The file name is the student id on the first line. Discovery cleans it, but a name it skips
+    (a dot file) fell back to the raw stem, which went to the terminal as it was."""
+    script = tmp_path / name
     script.write_text(FORMED + "def forward_backward(*a):\n    return {}\n", encoding="utf-8")
     result = cli.invoke(app, ["check", SHEET, str(script)])
     assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
-    assert result.output.splitlines()[0].startswith(f"{SHEET}: evil")
+    assert result.output.splitlines()[0].startswith((f"{SHEET}: evil", f"{SHEET}: .evil"))
 
 
 @pytest.mark.runs_code
