@@ -1,7 +1,9 @@
 """The submission as it ran (grader.report.executed): its cells with the run's own outputs.
 
-Bounded like the located answers: a cell's source to 20,000 characters, 2,000 cells, 4 million
-characters of source in all; outputs are already bounded by the harness (3 MiB).
+Bounded tighter than the harness's outputs, because nbconvert is slow on big pages (about a
+second per 20,000 characters of code, bleach and BeautifulSoup over everything): a cell's source
+to 10,000 characters, 150,000 characters of source and 500,000 of text output in all, 2,000 cells.
+A normal notebook is far below; a hostile one renders in seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -9,19 +11,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.grading.locate import RunView, bounded, output_blocks, read_cells
+from grader.grading.locate import RunView, output_blocks, read_cells
 from grader.harness.cells import split_script
 from grader.report.executed import ExecutedCell, ExecutedNotebook
+from grader.report.located import LocatedBlock
 from grader.sandbox.job import RunResult
 
 MAX_CELLS = 2_000
-MAX_SOURCE = 4_000_000
+MAX_CELL_SOURCE = 10_000
+MAX_SOURCE = 150_000
+MAX_OUTPUT_TEXT = 500_000
+_CUT = "[more output, not shown here: the page is bounded]"
 
 
 def executed_notebook(path: Path, file: str, run: RunResult) -> ExecutedNotebook:
     """``path``, the graded file (``file`` as the student names it), with what ``run`` showed."""
     text = path.read_bytes().decode("utf-8", errors="replace")
     status = run.status + (f": {run.message[:300]}" if run.message else "")
+    if run.outputs_cut:
+        status += f" ({run.outputs_cut} outputs not kept: past the size bound)"
     view = RunView.of(run.outputs, run.cell_errors)
     if path.suffix != ".ipynb":  # the harness's cells of a script: numbered in order
         cells = [("code", code) for _, code in split_script(text)]
@@ -38,14 +46,18 @@ def executed_notebook(path: Path, file: str, run: RunResult) -> ExecutedNotebook
 
 def _bounded(page: ExecutedNotebook, cells: list[tuple[str, str]], run: RunView) -> ExecutedNotebook:
     shown: list[ExecutedCell] = []
-    room = MAX_SOURCE
+    source_room, output_room = MAX_SOURCE, MAX_OUTPUT_TEXT
     for index, (kind, source) in enumerate(cells[:MAX_CELLS]):
-        body, cut = bounded(source)
-        if len(body) > room:
+        body, cut = source[:MAX_CELL_SOURCE], len(source) > MAX_CELL_SOURCE
+        if len(body) > source_room:
             break
-        room -= len(body)
-        kind = kind if kind in ("markdown", "code") else "raw"
+        source_room -= len(body)
         outputs = output_blocks(index, run) if kind == "code" else []
-        shown.append(ExecutedCell(kind=kind, cell=index + 1, source=body, truncated=cut,
-                                  outputs=outputs))
+        kept = [b for b in outputs if b.kind == "image" or len(b.text) <= output_room]
+        output_room -= sum(len(b.text) for b in kept)
+        if len(kept) < len(outputs):
+            kept.append(LocatedBlock(kind="output", cell=index + 1, text=_CUT))
+        cell = ExecutedCell(kind=kind if kind in ("markdown", "code") else "raw", cell=index + 1,
+                            source=body, truncated=cut, outputs=kept)
+        shown.append(cell)
     return page.model_copy(update={"cells": shown, "omitted": len(cells) - len(shown)})

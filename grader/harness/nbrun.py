@@ -106,6 +106,7 @@ class CappedClient(NotebookClient):
         )
         self.room = int(job["max_output_chars"])
         self.dropped = 0
+        self.dropped_outputs = 0
         self.timed_out: dict[int, int] = {}
 
     def use(self, kernel: Kernel) -> None:
@@ -121,8 +122,13 @@ class CappedClient(NotebookClient):
                cell_index: int) -> Any:
         content = msg.get("content", {})
         size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
+        if msg["msg_type"] == "stream" and 0 < self.room < size:  # its start, as a script's stdout keeps
+            kept = str(content.get("text", ""))[:self.room]
+            self.dropped += size - len(kept)
+            msg, size = {**msg, "content": {**content, "text": kept}}, len(kept)
         if msg["msg_type"] != "error" and size > self.room:
             self.dropped += size
+            self.dropped_outputs += 1
             return None
         self.room -= size
         return super().output(outs, msg, display_id, cell_index)
@@ -132,6 +138,7 @@ class CappedClient(NotebookClient):
         stdout: list[str] = []
         stderr: list[str] = []
         log = OutputLog()
+        log.cut = self.dropped_outputs  # past the run's output limit: never reached the cells
         for cell in self.nb.cells[:n_cells]:
             index = cell.metadata["grader_index"]
             _shown(log, index, cell.get("outputs", []))

@@ -5,7 +5,7 @@ student's file as such: only sources, and the run's outputs as plain text and PN
 JavaScript output survives the harness), no metadata, no attachments. Markdown and raw cells
 have their HTML tags escaped before nbconvert renders them (its renderer passes raw HTML through), and
 the page forbids every script, request and form by its Content-Security-Policy, placed first in
-``<head>`` (nbconvert's own MathJax and require.js loaders are blocked too: formulas show as TeX).
+``<head>``; nbconvert's own script loaders (MathJax, require.js) are removed: formulas show as TeX.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from grader.report.executed import ExecutedCell, ExecutedNotebook
 from grader.report.writers.templates import CSP
 
 _URL = re.compile(r"""\b(href|src)=("[^"]*"|'[^']*')""", re.IGNORECASE)
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.IGNORECASE | re.DOTALL)
 _SAFE_URL = re.compile(r"(https?:|mailto:|#|data:image/(png|jpeg|gif);)", re.IGNORECASE)
 _NOT_IN_SCHEME = re.compile(r"[\x00-\x20]")
 
@@ -95,4 +96,6 @@ def render(page: ExecutedNotebook) -> str:
     head = body.find("<head>")
     if head < 0:
         raise ValueError("nbconvert's page has no <head>: the security policy has no place to go")
-    return _safe_urls(body[:head + len("<head>")] + policy + body[head + len("<head>"):])
+    # every '<' of the student's is escaped: the scripts left are nbconvert's loaders (MathJax,
+    # require.js from a CDN), which the policy would block anyway
+    return _safe_urls(_SCRIPT.sub("", body[:head + len("<head>")] + policy + body[head + len("<head>"):]))
