@@ -64,7 +64,8 @@ def test_both_executors_show_the_same_text_results_and_figures(tmp_path, figures
     for result in (lean, kernel):
         png = base64.b64decode(result.outputs[1].outputs[0].png_base64)
         assert png.startswith(PNG_SIGNATURE) and len(png) < 100_000
-    assert [o.png_base64 for o in lean.outputs[1].outputs] == [o.png_base64 for o in kernel.outputs[1].outputs]
+    figures = [[o.png_base64 for o in r.outputs[1].outputs] for r in (lean, kernel)]
+    assert figures[0] == figures[1]
 
 
 def test_a_script_shows_its_cells_outputs_and_figures(tmp_path):

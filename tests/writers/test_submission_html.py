@@ -54,13 +54,18 @@ def run_with_outputs() -> RunResult:
         CellOutput(kind="image", png_base64=PNG)])])
 
 
+def hostile_page(tmp_path: Path) -> str:
+    executed = executed_notebook(hostile_notebook(tmp_path), "nb.ipynb", run_with_outputs())
+    return submission_html.render(executed)
+
+
 def _student_markup(page: str) -> str:
     """The page without nbconvert's styles: what came from the student."""
     return re.sub(r"<style.*?</style>", "", page, flags=re.S)
 
 
 def test_submission_html_has_no_student_script_handler_or_unsafe_link(tmp_path):
-    page = submission_html.render(executed_notebook(hostile_notebook(tmp_path), "nb.ipynb", run_with_outputs()))
+    page = hostile_page(tmp_path)
     head = page[page.index("<head>"):]
     assert head.startswith('<head><meta http-equiv="Content-Security-Policy" content="default-src \'none\';')
     student = _student_markup(page)
@@ -83,8 +88,10 @@ def test_a_notebook_with_huge_saved_outputs_and_sources_gives_a_bounded_page(tmp
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     assert path.stat().st_size > 50_000_000
     started = time.monotonic()
-    outputs = [CellOutputs(cell=i, outputs=[CellOutput(kind="text", text="z" * 19_000)] * 20) for i in range(50)]
-    executed = executed_notebook(path, "big.ipynb", RunResult(status="completed", outputs_cut=3, outputs=outputs))
+    outputs = [CellOutputs(cell=i, outputs=[CellOutput(kind="text", text="z" * 19_000)] * 20)
+               for i in range(50)]
+    run = RunResult(status="completed", outputs_cut=3, outputs=outputs)
+    executed = executed_notebook(path, "big.ipynb", run)
     page = submission_html.render(executed)
     assert len(page) < 6_000_000 and "y" * 1000 not in page  # saved outputs are never shown
     assert "the page is bounded]" in page
@@ -132,7 +139,7 @@ def test_feedback_shows_what_the_ta_sees_escaped_with_markdown_rendered_and_no_r
 def test_no_student_javascript_runs_in_a_browser(tmp_path):
     if not shutil.which("chromium"):
         pytest.skip("needs chromium")
-    page = submission_html.render(executed_notebook(hostile_notebook(tmp_path), "nb.ipynb", run_with_outputs()))
+    page = hostile_page(tmp_path)
     feedback = feedback_html.render(_with_located(Located(how="tag", detail="d", blocks=[
         LocatedBlock(kind="markdown", cell=1, text="\n\n".join(ATTACKS))])))
     # the policy holds even where escaping would fail: a script spliced into the page does not run
