@@ -73,8 +73,9 @@ def shown_blocks(located: Located) -> tuple[list[Shown], int]:
     return shown, len(located.blocks) - len(shown) + located.omitted
 
 
-def located_html(located: Located | None, submission: str | None = None) -> Markup:
-    """The answer as found (or why there is none), with a link to the executed notebook."""
+def located_html(located: Located | None, submission: str | None = None,
+                 link_text: str = "the executed notebook") -> Markup:
+    """The answer as found (or why there is none), with a link to the whole submission."""
     blocks, left_out = shown_blocks(located) if located else ([], 0)
     return Markup(template("located.html.j2").render(located=located, blocks=blocks, left_out=left_out,
-                                                      how=HOW, submission=submission))
+                                                      how=HOW, submission=submission, link_text=link_text))
