@@ -18,7 +18,8 @@ from grader.report.located import Located, LocatedBlock
 from grader.report.writers import feedback_html, submission_html
 from grader.sandbox.job import CellOutput, CellOutputs, RunResult
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "golden"
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 # each would set the page's title to PWNED if it ran (the word is split so the page's text does not
 # contain it unless a script assembled it)
@@ -152,3 +153,19 @@ def test_no_student_javascript_runs_in_a_browser(tmp_path):
                               "--dump-dom", path.as_uri()], check=True, capture_output=True, text=True,
                              timeout=120).stdout
         assert "<html" in dom and "PWNED" not in dom, name
+
+
+@pytest.mark.runs_code
+def test_a_batch_writes_submission_html_for_every_graded_notebook_and_script(tmp_path):
+    from grader.grading.batch import grade_batch
+    from grader.sandbox.process import ProcessRunner
+    from grader.sheet import load_sheet
+
+    sheet = load_sheet("waterloo-a2-1")
+    result = grade_batch(sheet, REPO / "submissions_example" / "waterloo-a2-1", tmp_path, ProcessRunner())
+    for report in result.reports:
+        page = tmp_path / report.student / "submission.html"
+        assert page.exists() == bool(report.run.file), report.student
+    seed = (tmp_path / "seed004" / "submission.html").read_text()
+    assert "assignment2.ipynb" in seed and "Content-Security-Policy" in seed and "σ′" in seed
+    assert "bob.py" in (tmp_path / "bob" / "submission.html").read_text()
