@@ -40,8 +40,10 @@ RECORDS: list[dict[str, Any]] = []  # one snapshot per figure drawn, in the orde
 # id(figure) -> (the figure, its index in RECORDS) while pyplot manages it; holding the figure
 # keeps its id from being reused by a new one before the next capture notices it was closed
 _OPEN: dict[int, tuple[Any, int]] = {}
+# at most 50 PNGs a run (a plt.show() in a loop costs the student ~30 ms each, then nothing)
 _MAX_RENDERS, _MAX_PIXELS, _DPI = 50, 1_500_000, 72.0
 _RENDERED: dict[int, Any] = {}  # id(figure) -> the figure, once shown as a PNG (held: ids stay unique)
+_RENDERS = [0]
 FIGURE_SINK: Callable[[str], None] | None = None  # no shell (a script): where PNGs go
 
 
@@ -179,9 +181,10 @@ def _png(fig: Any) -> str:
 def show_figures(again: bool = False) -> None:
     """A PNG of each open figure with axes (``again``: also those shown before), at most 50 a run."""
     for fig in _open_figures():
-        if len(_RENDERED) >= _MAX_RENDERS or (id(fig) in _RENDERED and not again) or not fig.get_axes():
+        if _RENDERS[0] >= _MAX_RENDERS or (id(fig) in _RENDERED and not again) or not fig.get_axes():
             continue
         _RENDERED[id(fig)] = fig
+        _RENDERS[0] += 1
         try:
             png = _png(fig)
         except Exception:  # a figure that cannot be drawn is not shown; the student's code goes on

@@ -111,3 +111,11 @@ def test_the_host_refuses_outputs_past_the_bounds():
         CellOutputs(cell=0, outputs=[{"kind": "text", "text": "x"}] * (MAX_PER_CELL + 1))
     with pytest.raises(ValidationError):
         RunResult(status="completed", outputs=[{"cell": 0, "outputs": [{"kind": "html", "text": "<b>"}]}])
+
+
+def test_figures_shown_in_a_loop_are_drawn_fifty_times_a_run_at_most(tmp_path):
+    loop = "for i in range(30):\n    plt.plot([i, 1])\n    plt.show()"
+    result = _run(tmp_path, ["import matplotlib.pyplot as plt", loop, loop, loop], "lean")
+    images = [[o.kind for o in c.outputs].count("image") for c in result.outputs]
+    assert images == [20, 20]  # 30 drawn in the first loop (20 a cell kept), 20 in the second, then none
+    assert result.outputs_cut == 10
