@@ -42,6 +42,16 @@ def verdict_details(verdict: Verdict, **extra: Any) -> CheckDetails:
                         worst_entries=entries, **extra)
 
 
+def missing(name: str, what: str, removed: Mapping[str, int], run_problem: str) -> Outcome:
+    """A name the run did not leave defined (``grader check`` says it too, without a Context)."""
+    if name in removed:
+        cell = removed[name] + 1
+        return Outcome("error", 0.0, f"`{name}` is not {what} after running your submission: an "
+                       f"earlier cell defined it and cell {cell} removed it (`del`, `%reset`).")
+    why = f" {run_problem}" if run_problem else ""
+    return Outcome("error", 0.0, f"`{name}` is not {what} after running your submission.{why}")
+
+
 @dataclass(frozen=True)
 class Context:
     sheet: Sheet
@@ -60,12 +70,7 @@ class Context:
         return check.tolerance or self.sheet.spec.tolerance
 
     def missing(self, name: str, what: str = "defined") -> Outcome:
-        if name in self.removed:
-            cell = self.removed[name] + 1
-            return Outcome("error", 0.0, f"`{name}` is not {what} after running your submission: an "
-                           f"earlier cell defined it and cell {cell} removed it (`del`, `%reset`).")
-        why = f" {self.run_problem}" if self.run_problem else ""
-        return Outcome("error", 0.0, f"`{name}` is not {what} after running your submission.{why}")
+        return missing(name, what, self.removed, self.run_problem)
 
     def derive(self, derivation: Derivation, values: Mapping[str, Any]) -> Any:
         """Call a trusted derive.py function on named values; numeric lists become arrays."""

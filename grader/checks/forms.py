@@ -81,6 +81,16 @@ def form_problem(got: Any, form: Form, shape: ShapeRule = "lenient", path: str =
     return None if fits else f"{_at(path)}got {describe_kind(got)}, expected {form.describe()}"
 
 
+def returned_problem(call: str, function: str, got: Any, form: Form,
+                     shape: ShapeRule = "lenient") -> str | None:
+    """Why what the visible probe ``call`` returned cannot be what the reference's ``function``
+    returns there: its form only, never the value."""
+    if got is None and form.type != "other":
+        return f"{call} returned None; {function} returns {form.describe()} on this sheet (`return` missing?)"
+    why = form_problem(got, form, shape)
+    return f"{call} returned a value of the wrong form: {why}" if why else None
+
+
 def _numbers_problem(got: Any, want: list[int], shape: ShapeRule, path: str) -> str | None:
     wanted = "a number" if not want else f"numbers of shape {tuple(want)}"
     if not is_numeric(got):

@@ -174,7 +174,9 @@ def _public_lock(sheet: str, output: Path | None) -> None:
         spec = load_sheet(sheet)
         reduced = write_public_lock(spec, require_fresh_lock(spec), output)
     typer.echo(f"{output}: public lock of {spec.id}: {len(reduced.answers)} answers, "
-               f"{len(reduced.functions)} functions, {len(reduced.manual)} manual points; no expected values")
+               f"{len(reduced.functions)} functions, {len(reduced.manual)} manual points; no expected values"
+               + (f"; hand out with it the data files copied beside it: {', '.join(reduced.plan.data)}"
+                  if reduced.plan.data else ""))
 
 
 @app.command()

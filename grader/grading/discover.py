@@ -205,25 +205,32 @@ def _strip(text: str) -> str:
 
 def prepare(sub: Submission, sheet: Sheet, workdir: Path) -> Prepared:
     """Fill ``workdir`` (which must exist and be empty) and choose the file to run."""
+    return prepare_files(sub, workdir, sheet.spec.submission.filenames,
+                         sheet.spec.limits.max_unpacked_mib, sheet.data_files())
+
+
+def prepare_files(sub: Submission, workdir: Path, filenames: list[str], max_unpacked_mib: int,
+                  data: list[Path]) -> Prepared:
+    """:func:`prepare` from the sheet's rules alone (``grader check`` has a public lock, no sheet)."""
     if sub.kind is None:
         what = "not a folder, .zip, .ipynb or .py file" if sub.path.is_file() else \
             "not a regular file or folder"
         raise SubmissionProblem(f"{sub.source_name}: {what}")
     try:
-        _fill(sub, sheet, workdir)
+        _fill(sub, workdir, max_unpacked_mib)
     except OSError as exc:  # e.g. an unreadable file in the student's folder
         raise SubmissionProblem(f"the submission cannot be copied: {exc}") from None
     _repair_names(workdir)
-    main = choose_main(workdir, sheet.spec.submission.filenames)
-    for data in sheet.data_files():
-        place_file(data, workdir, data.name)
+    main = choose_main(workdir, filenames)
+    for file in data:
+        place_file(file, workdir, file.name)
     return Prepared(main=main, kind="notebook" if main.suffix == ".ipynb" else "script", workdir=workdir)
 
 
-def _fill(sub: Submission, sheet: Sheet, workdir: Path) -> None:
+def _fill(sub: Submission, workdir: Path, max_unpacked_mib: int) -> None:
     if sub.kind == "zip":
         try:
-            safe_extract(sub.path, workdir, sheet.spec.limits.max_unpacked_mib * 2**20)
+            safe_extract(sub.path, workdir, max_unpacked_mib * 2**20)
         except UnsafeArchive as exc:
             raise SubmissionProblem(str(exc)) from None
         _unwrap_single_folder(workdir)

@@ -1,23 +1,25 @@
 """A student's check before submitting (``grader check``): the notebook runs exactly as grading runs
-it (same preparation, job, sandbox and executor), and the run is judged against a public lock:
-what is missing, of the wrong type or shape, which cells raised, how long it took against the
-sheet's limits. Nothing is compared with an expected value (a public lock has none), hidden
-probes are not even called, and the view is :func:`grader.report.format_view.format_view`, the
-one the service shows at ``format`` visibility.
+it (the same preparation, job, sandbox and executor: :mod:`grader.grading.plan`) from a public lock
+alone, no sheet folder, and the run is judged against that lock: what is missing, of the wrong
+type or shape, which cells raised, how long it took against the sheet's limits. Nothing is
+compared with an expected value (a public lock has none), hidden and random probes and model
+inputs are not even in it, and the view is :func:`grader.report.format_view.format_view`, the one
+the service shows at ``format`` visibility.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from grader.checks.base import Context
-from grader.checks.forms import form_problem
-from grader.checks.probes import probe_inputs
+from grader.checks.base import Outcome, ProbeResult, missing
+from grader.checks.usable import check_problem
 from grader.frozen import Frozen
 from grader.grading.discover import Submission, SubmissionProblem, discover
-from grader.grading.score import run_context, run_info
-from grader.grading.submission import run_submission
+from grader.grading.plan import data_files, job_of, prepare_run
+from grader.grading.score import _decode_answers, _decode_probes, run_info, run_problem
 from grader.report import RunInfo
 from grader.report.format_view import FormatView, Row, format_view
 from grader.report.textsafe import one_line
@@ -25,11 +27,9 @@ from grader.sandbox.doctor import choose_runner
 from grader.sandbox.job import RunResult
 from grader.sandbox.process import Runner
 from grader.sandbox.scratch import scratch_dir
-from grader.sheet import Sheet
-from grader.sheet.kinds import FiniteDifferenceCheck, FunctionCheck, ManualCheck
-from grader.sheet.public_lock import PublicLock
-from grader.sheet.spec import Check, Limits, student_derivations
-from grader.sheet.training import ModelCheck
+from grader.sheet import Sheet, SheetError, load_sheet
+from grader.sheet.public_lock import PublicLock, load_public_lock
+from grader.sheet.spec import Limits
 
 
 class SelfCheck(Frozen):
@@ -47,6 +47,44 @@ class SelfCheck(Frozen):
         return self.view.clean
 
 
+@dataclass(frozen=True)
+class Handout:
+    """What a self-check runs with: the public lock, the folder of its data files, the datasets
+    given on the command line (``--mnist``), and notes for the student."""
+
+    public: PublicLock
+    data: Path
+    overrides: Mapping[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def handout_from_lock(path: Path, data: Path | None = None, mnist: Path | None = None) -> Handout:
+    """A student's: the public lock a TA handed out, its data files beside it (or in ``data``)."""
+    overrides = {"mnist": mnist.resolve()} if mnist is not None else {}
+    return Handout(load_public_lock(path), (data or path.parent).resolve(), overrides)
+
+
+def handout_from_sheet(sheet: Sheet, lock: Path | None = None) -> Handout:
+    """A TA's: the sheet's own lock (or ``lock``, full or public) reduced to its public part."""
+    public = load_public_lock(lock or sheet.lock_path, sheet)
+    notes = () if public.sheet_hash == sheet.content_hash() else (
+        f"the sheet folder {sheet.folder} differs from the one this lock was made from: "
+        "ask your TA for the current sheet and public lock if something looks off",)
+    return Handout(public, sheet.folder / "data", sheet.data_overrides, notes)
+
+
+def find_handout(target: str | None, lock: Path | None = None, data: Path | None = None,
+                 mnist: Path | None = None) -> Handout:
+    """``target``: a public lock file, a sheet id or folder, or None (then ``lock`` is the public
+    lock); with a sheet, ``lock`` replaces the sheet's own."""
+    if target is None or (lock is None and Path(target).is_file()):
+        public = lock if target is None else Path(target)
+        if public is None:
+            raise SheetError("give the public lock: grader check PUBLIC_LOCK NOTEBOOK")
+        return handout_from_lock(public, data, mnist)
+    return handout_from_sheet(load_sheet(target).with_data(mnist=mnist), lock)
+
+
 def submission_at(path: Path) -> Submission:
     """The one submission at ``path`` (a notebook, script, folder or zip), as grading would find it."""
     if not path.exists():
@@ -55,96 +93,50 @@ def submission_at(path: Path) -> Submission:
     return found or Submission(path.stem, path.absolute(), None)
 
 
-def checking_runner(sheet: Sheet) -> Runner:
+def checking_runner(limits: Limits) -> Runner:
     """The sandbox grading uses; on a machine without bubblewrap (a laptop) the student's own code
     runs under resource limits only, which is theirs to allow (``runner.isolation`` says which)."""
-    return choose_runner(sheet.spec.limits, allow_unsandboxed=True,
-                         private=(sheet.folder, sheet.reference_dir))
+    return choose_runner(limits, allow_unsandboxed=True)
 
 
-def visible_only(sheet: Sheet) -> Sheet:
-    """The sheet without hidden and random probes: a self-check runs on the student's machine,
-    where their code could keep the inputs it is called with (grading calls them only after the
-    run's log and answers have left the sandbox)."""
-    def strip(check: Check) -> Check:
-        return check.model_copy(update={"hidden": [], "random": None}) if isinstance(check, FunctionCheck) \
-            else check
-
-    tasks = [t.model_copy(update={"checks": [strip(c) for c in t.checks]}) for t in sheet.spec.tasks]
-    return replace(sheet, spec=sheet.spec.model_copy(update={"tasks": tasks}))
-
-
-def self_check(sheet: Sheet, public: PublicLock, sub: Submission, runner: Runner) -> SelfCheck:
-    """Run ``sub`` as grading would, but for hidden probes, and judge it against ``public``."""
-    with scratch_dir(f"grader-check-{sheet.id}-") as tmp:
+def self_check(handout: Handout, sub: Submission, runner: Runner) -> SelfCheck:
+    """Run ``sub`` as grading would, but for hidden probes, and judge it against the public lock."""
+    public, plan = handout.public, handout.public.plan
+    data = data_files(plan, handout.data)
+    with scratch_dir(f"grader-check-{public.sheet}-") as tmp:
         try:
-            prepared, run = run_submission(visible_only(sheet), sub, runner, tmp)
+            prepared = prepare_run(plan, sub, tmp, data, handout.overrides)
+            run = runner.run(job_of(plan, prepared))
             info = run_info(run, prepared.main.relative_to(prepared.workdir).as_posix(),
                             runner.isolation, str(prepared.workdir))
         except SubmissionProblem as exc:  # the same lines grading would write
             run = RunResult.failure("invalid_submission", str(exc))
             info = RunInfo(status="invalid_submission", message=str(exc), isolation=runner.isolation)
-    return SelfCheck(sheet=sheet.id, student=sub.student, isolation=runner.isolation,
-                     view=format_view(info, rows(sheet, public, run)), duration_s=info.duration_s,
-                     limits=sheet.spec.limits, manual=[m.answer for m in public.manual],
-                     notes=_notes(sheet, public))
+    return SelfCheck(sheet=public.sheet, student=sub.student, isolation=runner.isolation,
+                     view=format_view(info, rows(public, run)), duration_s=info.duration_s,
+                     limits=plan.limits, manual=[m.answer for m in public.manual], notes=list(handout.notes))
 
 
-def _notes(sheet: Sheet, public: PublicLock) -> list[str]:
-    if public.sheet_hash == sheet.content_hash():
-        return []
-    return [f"the sheet folder {sheet.folder} differs from the one this lock was made from: "
-            "ask your TA for the current sheet and public lock if something looks off"]
+@dataclass(frozen=True)
+class RunSeen:
+    """What a run left, decoded as grading decodes it (a :class:`grader.checks.usable.Seen`)."""
+
+    answers: Mapping[str, Any]
+    probes: Mapping[str, Sequence[ProbeResult]]
+    predictions: Mapping[str, Sequence[ProbeResult]]
+    removed: Mapping[str, int]
+    run_problem: str
+
+    def missing(self, name: str, what: str = "defined") -> Outcome:
+        return missing(name, what, self.removed, self.run_problem)
 
 
-def rows(sheet: Sheet, public: PublicLock, run: RunResult) -> list[Row]:
+def rows(public: PublicLock, run: RunResult) -> list[Row]:
     """Each check of the sheet with the first reason its answer cannot be checked (or None)."""
-    ctx, broken = run_context(sheet, run, None)
-    return [Row(task.id, check.answer, _problem(check, ctx, broken, public, sheet))
-            for task, check in sheet.spec.checks()]
-
-
-def _problem(check: Check, ctx: Context, broken: list[str], public: PublicLock, sheet: Sheet) -> str | None:
-    if isinstance(check, ManualCheck):
-        return None
-    if check.answer in broken:
-        return f"`{check.answer}` could not be read back from the run"
-    if isinstance(check, FunctionCheck):
-        return _function_problem(check, ctx)
-    if isinstance(check, FiniteDifferenceCheck):
-        return None if check.of in ctx.probes else ctx.missing(check.of, "defined as a function").message
-    if isinstance(check, ModelCheck):
-        return _model_problem(check, ctx)
-    reads = check.answer in sheet.spec.answer_names()  # else a label (plots) or a statistic's name
-    needed = [check.answer] * reads + [a for d in student_derivations(check) for a in d.args]
-    missing = next((name for name in needed if name not in ctx.answers), None)
-    if missing is not None:
-        return ctx.missing(missing).message
-    form = public.answers.get(check.answer)
-    if not reads or form is None:
-        return None
-    why = form_problem(ctx.answers[check.answer], form, getattr(check, "shape", None) or sheet.spec.shape)
-    return f"`{check.answer}`: {why}" if why else None
-
-
-def _function_problem(check: FunctionCheck, ctx: Context) -> str | None:
-    """Missing, or raising on a visible probe (hidden probes are never reported here)."""
-    results = ctx.probes.get(check.answer)
-    if results is None:
-        return ctx.missing(check.answer, "defined as a function").message
-    visible = [p for p in probe_inputs(check) if not p.hidden]
-    for number, (probe, result) in enumerate(zip(visible, results, strict=False), 1):
-        if result.error is not None:
-            return f"{probe.describe(check.answer, number)} raised {result.error}"
-    return None
-
-
-def _model_problem(check: ModelCheck, ctx: Context) -> str | None:
-    predictions = ctx.predictions.get(check.answer)
-    if predictions is None:
-        return ctx.missing(check.answer).message
-    error = next((p.error for p in predictions if p.error), None)
-    return f"calling {check.answer}: {error}" if error else None
+    answers, broken = _decode_answers(run)
+    seen = RunSeen(answers, _decode_probes(run.probes), _decode_probes(run.predictions), run.removed,
+                   run_problem(run))
+    return [Row(c.task, c.answer, check_problem(c, public, seen, broken)) for c in public.checks]
 
 
 def text_lines(result: SelfCheck) -> list[str]:

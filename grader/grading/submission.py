@@ -8,35 +8,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from grader.checks.probes import encoded_calls
 from grader.frozen import Frozen
 from grader.grading.discover import Prepared, Submission, SubmissionProblem, place_file, prepare
 from grader.grading.executed import executed_notebook
 from grader.grading.locate import locate_file
+from grader.grading.plan import job_of, run_plan
 from grader.grading.score import failed_report, grader_error_report, run_info, score
-from grader.harness import wire
 from grader.report import ScoreReport
 from grader.report.executed import ExecutedNotebook
 from grader.sandbox.job import Job, RunResult
 from grader.sandbox.process import Runner
 from grader.sandbox.scratch import scratch_dir
 from grader.sheet import Sheet, datasets
-from grader.sheet.kinds import PlotCheck
 from grader.sheet.lock import SheetLock
 
 
 def build_job(sheet: Sheet, prepared: Prepared, seed: int | None = None,
               config: dict[str, Any] | None = None) -> Job:
-    limits, spec = sheet.spec.limits, sheet.spec
-    models = {c.answer: [wire.encode(sheet.derive[c.inputs.function]())] for c in spec.models()}
-    return Job(source=str(prepared.main), kind=prepared.kind, workdir=str(prepared.workdir),
-               answers=spec.answer_names(), probes=encoded_calls(spec), models=models,
-               figures=any(isinstance(c, PlotCheck) for _, c in spec.checks()),
-               datasets={d.name: d.rel for d in datasets.staged(sheet)}, seed=seed, config=config,
-               executor=spec.executor,
-               probe_timeout_s=limits.probe_timeout_s, model_timeout_s=limits.model_timeout_s,
-               cell_timeout_s=limits.cell_timeout_s, total_timeout_s=limits.total_timeout_s,
-               max_output_chars=limits.max_output_kib * 1024, max_cells=limits.max_cells)
+    return job_of(run_plan(sheet), prepared, seed, config)  # grader check: job_of(public plan)
 
 
 def run_submission(sheet: Sheet, sub: Submission, runner: Runner, workdir: Path,

@@ -1,10 +1,14 @@
 """The public lock: what a student may hold to check a notebook before submitting it.
 
-``grader lock --public SHEET -o FILE`` reduces the sheet's lock to the names the sheet asks for,
-the form (type and shape) of each reference answer, the visible probe inputs the feedback shows
-anyway, the limits and the manual points by name. It holds no expected value, no probe output,
-no hidden or random probe, no tolerance and no calibration: ``tests/sheet/test_public_lock.py``
-walks every number of each shipped lock and finds none of them in its public lock.
+``grader lock --public SHEET -o FILE`` reduces the sheet and its lock to what ``grader check``
+needs to run a notebook exactly as grading would and to say what is missing or of the wrong
+form, with no sheet folder: the visible part of the run plan (executor, limits, answer names,
+visible probe inputs, datasets and data files by name), each check by task, answer and the names
+it reads, the form (type and shape) of each reference answer and of each visible probe's output.
+It holds no expected value, no probe output, no hidden or random probe, no model input, no
+tolerance, no choice's accepted answers, no manual point's prompt and no calibration:
+``tests/sheets/test_public_lock.py`` walks every number and text of each shipped lock and sheet
+and finds none of them in its public lock. The data files the sheet stages are copied beside it.
 
 Its ``kind`` field tells it apart: grading refuses it (it cannot score anything), and
 ``grader check`` takes either it or a full lock (reduced on reading).
@@ -13,18 +17,21 @@ Its ``kind`` field tells it apart: grading refuses it (it cannot score anything)
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, JsonValue, ValidationError
 
 from grader.checks.forms import Form, form_of
+from grader.checks.probes import probe_inputs
 from grader.frozen import Frozen
+from grader.grading.plan import RunPlan, run_plan
 from grader.harness import wire
 from grader.sheet import Sheet, SheetError
-from grader.sheet.kinds import ManualCheck
+from grader.sheet.kinds import FiniteDifferenceCheck, FunctionCheck, ShapeRule
 from grader.sheet.lock import SheetLock
-from grader.sheet.spec import Limits
+from grader.sheet.spec import Check, Limits, student_derivations
 
 PUBLIC_KIND: Literal["public-lock"] = "public-lock"
 
@@ -32,38 +39,65 @@ PUBLIC_KIND: Literal["public-lock"] = "public-lock"
 class VisibleProbe(Frozen):
     args: list[JsonValue] = Field(description="as sheet.yaml writes them (shown in feedback anyway)")
     label: str = ""
+    call: str = Field(description="the call as feedback names it, e.g. f(1, 2)")
+    returns: Form | None = Field(None, description="the form of what the reference returned")
 
 
-class ManualPoint(Frozen):
+class PublicCheck(Frozen):
     task: str
     answer: str
+    kind: str
+    reads: list[str] = Field(default_factory=list, description="the names it reads from the run "
+                                                               "(the answer itself first, if it is one)")
+    shape: ShapeRule = "lenient"
+    of: str | None = Field(None, description="finite_difference: the forward function it calls")
 
 
 class PublicLock(Frozen):
     kind: Literal["public-lock"] = PUBLIC_KIND
-    sheet: str
+    sheet: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", description="the sheet's id")
     title: str
     sheet_hash: str = Field(description="of the sheet folder the lock was made from")
     answers: dict[str, Form] = Field(description="answer name -> the form of the reference's value")
     functions: dict[str, list[VisibleProbe]] = Field(description="function name -> its visible probes")
-    models: list[str] = Field(default_factory=list, description="names that must be trained models")
-    manual: list[ManualPoint] = Field(default_factory=list, description="points a TA scores by hand")
-    executor: str
-    limits: Limits
+    checks: list[PublicCheck]
+    plan: RunPlan = Field(description="how grading runs a submission, but for hidden probes and model inputs")
+
+    @property
+    def manual(self) -> list[PublicCheck]:
+        """The points a TA scores by hand."""
+        return [c for c in self.checks if c.kind == "manual"]
+
+    @property
+    def limits(self) -> Limits:
+        return self.plan.limits
+
+
+def _visible(name: str, check: FunctionCheck, outputs: list[object]) -> list[VisibleProbe]:
+    shown = [p for p in probe_inputs(check) if not p.hidden]  # the visible ones come first
+    return [VisibleProbe(args=p.args, label=p.label, call=i.describe(name, n),
+                         returns=form_of(outputs[n - 1]) if n <= len(outputs) else None)
+            for n, (p, i) in enumerate(zip(check.probes, shown, strict=True), 1)]
+
+
+def _public_check(sheet: Sheet, task: str, check: Check) -> PublicCheck:
+    reads = [check.answer] * (check.answer in sheet.spec.answer_names())
+    reads += [a for d in student_derivations(check) for a in d.args]
+    return PublicCheck(task=task, answer=check.answer, kind=check.kind, reads=list(dict.fromkeys(reads)),
+                       shape=getattr(check, "shape", None) or sheet.spec.shape,
+                       of=check.of if isinstance(check, FiniteDifferenceCheck) else None)
 
 
 def public_lock(sheet: Sheet, lock: SheetLock) -> PublicLock:
     """The public part of ``lock`` (made from ``sheet``)."""
-    answers, _ = lock.decoded()
+    answers, outputs = lock.decoded()
     return PublicLock(
         sheet=sheet.id, title=sheet.spec.title, sheet_hash=lock.sheet_hash,
         answers={name: form_of(value) for name, value in answers.items()},
-        functions={name: [VisibleProbe(args=p.args, label=p.label) for p in check.probes]
+        functions={name: _visible(name, check, outputs.get(name, []))
                    for name, check in sheet.spec.functions().items()},
-        models=[m.answer for m in sheet.spec.models()],
-        manual=[ManualPoint(task=t.id, answer=c.answer) for t, c in sheet.spec.checks()
-                if isinstance(c, ManualCheck)],
-        executor=sheet.spec.executor, limits=sheet.spec.limits)
+        checks=[_public_check(sheet, t.id, c) for t, c in sheet.spec.checks()],
+        plan=run_plan(sheet, visible_only=True))
 
 
 def render(public: PublicLock) -> str:
@@ -71,9 +105,10 @@ def render(public: PublicLock) -> str:
 
 
 def write_public_lock(sheet: Sheet, lock: SheetLock, output: Path) -> PublicLock:
-    """Write the public lock of ``lock`` to ``output``, which must lie outside the sheet and reference
-    folders: the lock holds their hashes, so a file added there (or over the lock itself) would
-    leave grading with a stale or public lock."""
+    """Write the public lock of ``lock`` to ``output``, and the sheet's data files beside it (a
+    notebook runs with them). ``output`` must lie outside the sheet and reference folders: the
+    lock holds their hashes, so a file added there (or over the lock itself) would leave grading
+    with a stale or public lock."""
     target = output.resolve()
     for what, folder in (("sheet", sheet.folder), ("reference", sheet.reference_dir)):
         if target == folder.resolve() or folder.resolve() in target.parents:
@@ -84,23 +119,28 @@ def write_public_lock(sheet: Sheet, lock: SheetLock, output: Path) -> PublicLock
                          f"e.g. {output / (sheet.id + '.public.json')}")
     public = public_lock(sheet, lock)
     output.write_text(render(public), encoding="utf-8")
+    for data in sheet.data_files():
+        shutil.copyfile(data, output.parent / data.name)
     return public
 
 
-def read_public_lock(sheet: Sheet, path: Path) -> PublicLock:
-    """A public lock for ``sheet`` from ``path``, which may also hold the sheet's full lock."""
+def load_public_lock(path: Path, sheet: Sheet | None = None) -> PublicLock:
+    """The public lock in ``path``; with ``sheet``, the file may also be the sheet's full lock
+    (reduced here), and must belong to that sheet. Without, it must be a public lock."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SheetError(f"{path}: not a lock file: {exc}") from None
+    public_kind = isinstance(raw, dict) and raw.get("kind") == PUBLIC_KIND
+    if sheet is None and not public_kind:
+        raise SheetError(f"{path}: not a public lock (`grader lock --public` writes one); with a "
+                         "full lock, name the sheet: grader check SHEET NOTEBOOK --lock FILE")
     try:
-        if isinstance(raw, dict) and raw.get("kind") == PUBLIC_KIND:
-            public = PublicLock.model_validate(raw)
-        else:
-            public = public_lock(sheet, SheetLock.model_validate(raw))
+        public = PublicLock.model_validate(raw) if public_kind or sheet is None \
+            else public_lock(sheet, SheetLock.model_validate(raw))
     except (ValidationError, wire.WireError) as exc:
         raise SheetError(f"{path}: not a valid lock file: {exc}") from None
-    if public.sheet != sheet.id:
+    if sheet is not None and public.sheet != sheet.id:
         raise SheetError(f"{path} is the lock of {public.sheet!r}, not of {sheet.id!r}")
     return public
 

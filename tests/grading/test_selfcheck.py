@@ -1,24 +1,32 @@
-"""``grader check``: runs as grading does, says what the format view says, never an expected value."""
+"""``grader check``: runs as grading does from the public lock alone, says what the format view says,
+never an expected value."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import grader.sheet
 from grader.checks.probes import encoded_calls
+from grader.checks.usable import check_problem
 from grader.cli import app
 from grader.grading import selfcheck
 from grader.grading.discover import Submission
-from grader.grading.selfcheck import checking_runner, self_check, submission_at, visible_only
+from grader.grading.plan import run_plan
+from grader.grading.score import run_context
+from grader.grading.selfcheck import checking_runner, handout_from_sheet, rows, self_check, submission_at
 from grader.grading.submission import grade_submission
+from grader.harness import wire
+from grader.sandbox.job import ProbeOutcome, RunResult
 from grader.sandbox.process import ProcessRunner
 from grader.service.visibility import shown
-from grader.sheet import SHEETS_ROOT, load_sheet
+from grader.sheet import SHEETS_ROOT, SheetError, load_sheet
 from grader.sheet.lock import load_lock
-from grader.sheet.public_lock import public_lock, render
+from grader.sheet.public_lock import public_lock, render, write_public_lock
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "submissions_example" / "inf264-ex4"
@@ -120,7 +128,7 @@ def test_a_notebook_that_is_not_json_or_utf8_says_what_grading_says(tmp_path, pu
     path = tmp_path / name
     path.write_bytes(content)
     sheet = load_sheet("inf264-ex4")
-    with checking_runner(sheet) as runner:
+    with checking_runner(sheet.spec.limits) as runner:
         graded = grade_submission(sheet, load_lock(sheet), Submission(path.stem, path, "notebook"), runner)
     code, lines = check(["inf264-ex4", str(path), "--lock", str(public_file)])
     assert code == 2, lines
@@ -134,9 +142,9 @@ def test_the_check_says_what_the_service_format_view_says(student):
     sheet = load_sheet("inf264-ex4")
     lock = load_lock(sheet)
     sub = submission_at(EXAMPLES / student)
-    with checking_runner(sheet) as runner:
+    with checking_runner(sheet.spec.limits) as runner:
         report = grade_submission(sheet, lock, sub, runner)
-        mine = self_check(sheet, public_lock(sheet, lock), sub, runner)
+        mine = self_check(handout_from_sheet(sheet), sub, runner)
     service = shown(report, "format")
     assert service.checks == mine.view.checks
     assert service.run == mine.view.run
@@ -163,11 +171,117 @@ def test_bad_input_exits_2(tmp_path, public_file):
 
 
 @pytest.mark.parametrize("sheet_id", ["inf264-ex4", "kiel-lab4", "sheet6-ffnn"])
-def test_no_hidden_or_random_probe_is_sent_to_the_students_code(sheet_id):
+def test_no_hidden_or_random_probe_nor_model_input_is_sent_to_the_students_code(sheet_id):
     sheet = load_sheet(sheet_id)
     assert any(c.secret for calls in encoded_calls(sheet.spec).values() for c in calls)
-    calls = encoded_calls(visible_only(sheet).spec)
-    assert not any(c.secret for cs in calls.values() for c in cs)
+    plan = public_lock(sheet, load_lock(sheet)).plan
+    assert not any(c.secret for cs in plan.probes.values() for c in cs)
+    assert all(inputs == [] for inputs in plan.models.values())
     for name, check in sheet.spec.functions().items():  # the visible probes are still all called
         shown = [c for c in encoded_calls(sheet.spec)[name] if not c.secret][:len(check.probes)]
-        assert calls[name][:len(check.probes)] == shown
+        assert plan.probes[name][:len(check.probes)] == shown
+    graded = run_plan(sheet)  # grading's plan: the same but for what the public one leaves out
+    assert graded.model_copy(update={"probes": plan.probes, "models": plan.models}) == plan
+
+
+# -- from the public lock alone: what a student holds ---------------------------------------------
+
+@pytest.fixture
+def handout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with what a TA hands out (public locks and data files) and nothing else; the
+    current folder has no sheets/, and no sheet id can be found at all."""
+    folder = tmp_path / "handout"
+    folder.mkdir()
+    for sheet_id in ("inf264-ex4", "waterloo-a2-1", "sheet6-ffnn", "kiel-lab4"):
+        sheet = load_sheet(sheet_id)
+        write_public_lock(sheet, load_lock(sheet), folder / f"{sheet_id}.public.json")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    monkeypatch.setenv("GRADER_SHEETS", str(empty))
+    monkeypatch.setattr(grader.sheet, "SHEETS_ROOT", empty)
+    with pytest.raises(SheetError, match="no sheet 'inf264-ex4'"):
+        load_sheet("inf264-ex4")
+    return folder
+
+
+def secrets_of(sheet_id: str) -> list[str]:
+    """What sheet.yaml holds that a student must not: prompts, choice answers, hidden probe inputs."""
+    sheet = load_sheet(SHEETS_ROOT / sheet_id)  # by folder: an id is not found under `handout`
+    found = [c.prompt for _, c in sheet.spec.checks() if c.kind == "manual" and c.prompt]
+    found += [a for _, c in sheet.spec.checks() if c.kind == "choice" for a in c.accepted if len(a) > 3]
+    calls = encoded_calls(sheet.spec)
+    found += [json.dumps(c.args) for cs in calls.values() for c in cs if c.secret]
+    return found
+
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+@pytest.mark.parametrize("sheet_id", ["inf264-ex4", "waterloo-a2-1", "sheet6-ffnn"])
+def test_grader_check_runs_from_the_public_lock_alone(handout, sheet_id):
+    lock = handout / f"{sheet_id}.public.json"
+    code, lines = check([str(lock), str(REPO / "submissions_example" / sheet_id / "alice")])
+    assert code == 0, lines
+    assert lines[0].startswith(f"{sheet_id}: alice (")
+    assert lines[-1].startswith("everything the sheet asks for is there and of the expected form")
+    code, again = check([str(REPO / "submissions_example" / sheet_id / "alice"), "--lock", str(lock)])
+    assert code == 0 and judged(again) == judged(lines)
+    names = {p.name for p in handout.rglob("*")}
+    assert "sheet.yaml" not in names and "derive.py" not in names and "expected.lock.json" not in names
+    text = json.dumps(json.loads(lock.read_text(encoding="utf-8")))  # spaced as secrets_of spells them
+    assert [s for s in secrets_of(sheet_id) if s in text] == []
+
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+def test_the_public_lock_alone_names_missing_answers_as_the_sheet_does(handout):
+    lock = handout / "inf264-ex4.public.json"
+    code, lines = check([str(lock), str(EXAMPLES / "erin_missing")])
+    assert code == 1
+    assert "problem: task 1.2: `H1_size` is not defined after running your submission." in lines
+    assert "graded by your TA: 1.1-a-to-e, 1.2-c-collapsed-form, 1.3-a-to-c, 1.4-c" in lines
+    assert [t for t in expected_texts("inf264-ex4") if t in judged(lines)] == []
+
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+def test_the_data_files_handed_out_with_the_lock_are_staged(handout, tmp_path):
+    """kiel-lab4 reads Eckerle4.csv from the sheet's data/ folder: it travels with the public lock."""
+    script = tmp_path / "reads.py"
+    script.write_text("import numpy as np\ndata = np.loadtxt('Eckerle4.csv', delimiter=',', skiprows=1)\n"
+                      "assert data.shape == (35, 2), data.shape\n", encoding="utf-8")
+    lock = handout / "kiel-lab4.public.json"
+    code, lines = check([str(lock), str(script)])
+    assert code == 1 and "run: completed" in lines and not any(" raised " in line for line in lines), lines
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(lock, elsewhere / lock.name)
+    code, lines = check([str(elsewhere / lock.name), str(script)])
+    assert code == 2 and any("['Eckerle4.csv'] are not in" in line and "--data DIR" in line for line in lines)
+    code, lines = check([str(elsewhere / lock.name), str(script), "--data", str(handout)])
+    assert code == 1 and not any(" raised " in line for line in lines), lines
+
+
+def test_a_full_lock_without_its_sheet_is_refused(tmp_path):
+    code, lines = check([str(SHEETS_ROOT / "inf264-ex4" / "expected.lock.json"), str(EXAMPLES / "alice")])
+    assert code == 2 and any("not a public lock" in line for line in lines), lines
+    code, lines = check([str(EXAMPLES / "alice")])
+    assert code == 2 and any("give the notebook" in line for line in lines), lines
+
+
+def test_grading_context_and_the_self_check_name_the_same_problems():
+    """The lead wires check_problem into scoring: grading's Context serves as well as the run."""
+    sheet = load_sheet("inf264-ex4")
+    lock = load_lock(sheet)
+    public = public_lock(sheet, lock)
+    run = RunResult(status="completed", answers={"H1_size": wire.encode(3), "H2_size": wire.encode("two"),
+                                                 "W1_shape": wire.encode([3, 2, 1])},
+                    probes={"forward_backward": [ProbeOutcome(output=None)]})
+    ctx, broken = run_context(sheet, run, lock)
+    graded = [check_problem(c, public, ctx, broken) for c in public.checks]
+    assert graded == [r.problem for r in rows(public, run)]
+    problems = {r.answer: r.problem for r in rows(public, run) if r.problem}
+    assert problems["H2_size"] == "`H2_size`: got a str, expected a number"
+    assert problems["forward_backward"].startswith("forward_backward(1, 5, 3, 2, 0.1) [the sheet's example] "
+                                                   "returned None; forward_backward returns a dict with keys")
+    assert "H1_size" not in problems

@@ -5,20 +5,24 @@ Each test is one finding. Fixed ones pass; the rest are strict xfails whose reas
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from grader.checks.probes import encoded_calls
 from grader.cli import app
 from grader.grading.discover import Submission
-from grader.grading.selfcheck import checking_runner, self_check
+from grader.grading.selfcheck import checking_runner, handout_from_sheet, self_check
 from grader.grading.submission import grade_submission
+from grader.harness import wire
 from grader.service.visibility import shown
 from grader.sheet import SHEETS_ROOT, load_sheet
+from grader.sheet.kinds import ManualCheck
 from grader.sheet.lock import load_lock, staleness
-from grader.sheet.public_lock import public_lock, render
+from grader.sheet.public_lock import public_lock, render, write_public_lock
 
 REPO = Path(__file__).resolve().parents[2]
 SHEET = "inf264-ex4"
@@ -73,18 +77,20 @@ def test_a_public_lock_to_a_folder_is_a_clear_error_not_a_grader_bug(tmp_path):
 
 # -- what a student can get from what grader check needs ------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "design: `grader check SHEET` loads sheets/SHEET (sheet.yaml, derive.py), so a student who can run "
-    "it holds the choice answers (`accepted`), the hidden probe inputs, the random probes' seed and the "
-    "manual points' model answers (`prompt`); the public lock hides only the reference's numbers. A "
-    "check that runs from the public lock alone (it would carry the visible checks) is not a small fix"))
-def test_what_grader_check_reads_holds_no_choice_answer_nor_hidden_probe():
-    read = "\n".join(p.read_text(encoding="utf-8") for p in (SHEETS_ROOT / SHEET).rglob("*")
-                     if p.is_file() and p.name != "expected.lock.json" and "__pycache__" not in p.parts)
+def test_what_grader_check_reads_holds_no_choice_answer_nor_hidden_probe(tmp_path):
+    """It was the sheet folder (sheet.yaml, derive.py): the choice answers (`accepted`), the hidden
+    probe inputs, the random probes' seed and the manual points' model answers (`prompt`). A student
+    now holds the public lock (and the sheet's data files), and `grader check` runs from it alone
+    (tests/grading/test_selfcheck.py runs it with no sheet to be found)."""
     sheet = load_sheet(SHEET)
-    hidden = [str(p.args) for c in sheet.spec.functions().values() for p in c.hidden]
-    assert "X1X2" not in read, "the accepted answer of the choice `best_feature` is in sheet.yaml"
-    assert not any(h.strip("[]").split(",")[0] in read for h in hidden)
+    write_public_lock(sheet, load_lock(sheet), tmp_path / "public.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["public.json"]
+    read = json.dumps(json.loads((tmp_path / "public.json").read_text(encoding="utf-8")))
+    hidden = [json.dumps(c.args) for cs in encoded_calls(sheet.spec).values() for c in cs if c.secret]
+    prompts = [c.prompt for _, c in sheet.spec.checks() if isinstance(c, ManualCheck) and c.prompt]
+    assert "X1X2" not in read, "the accepted answer of the choice `best_feature`"
+    assert [h for h in hidden if h in read] == [] and [p for p in prompts if p in read] == []
+    assert "seed" not in read and "random" not in read
 
 
 # -- a hostile notebook ---------------------------------------------------------------------------
@@ -115,19 +121,32 @@ def test_a_huge_exception_message_is_bounded(tmp_path):
 
 @pytest.mark.runs_code
 @pytest.mark.sandbox
-@pytest.mark.xfail(strict=True, reason=(
-    "a function that returns nothing (the commonest slip: `return` forgotten) or the wrong type/shape on "
-    "the visible probe is reported `ok: ... present and of the expected form`; the public lock has no "
-    "form of the visible probes' outputs. Adding it would make `grader check` say more than the "
-    "service's format view (a failed function check shows nothing there): the lead's call"))
 def test_a_function_that_returns_none_is_not_reported_of_the_expected_form(tmp_path):
+    """`return` forgotten, the commonest slip, was reported `ok: ... of the expected form`: the public
+    lock now holds the form (never the value) of each visible probe's output."""
     script = tmp_path / "no_return.py"
     script.write_text(FORMED + "def forward_backward(x, y, w1, w2, rate):\n    z = w1 * x\n",
                       encoding="utf-8")
     result = cli.invoke(app, ["check", SHEET, str(script)])
     lines = result.output.splitlines()
-    assert any(line.startswith("problem:") and "forward_backward" in line for line in lines), result.output
+    problem = next((line for line in lines if line.startswith("problem:") and "forward_backward" in line), "")
+    assert "returned None; forward_backward returns a dict with keys" in problem, result.output
     assert result.exit_code == 1
+
+
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+def test_a_function_that_returns_the_wrong_form_is_named_without_the_expected_value(tmp_path):
+    script = tmp_path / "wrong_form.py"
+    script.write_text(FORMED + "def forward_backward(x, y, w1, w2, rate):\n    return [w1 * x, 2.0]\n",
+                      encoding="utf-8")
+    result = cli.invoke(app, ["check", SHEET, str(script)])
+    problem = next(line for line in result.output.splitlines() if "forward_backward(" in line)
+    assert "returned a value of the wrong form: got a list, expected a dict with keys" in problem
+    assert result.exit_code == 1
+    expected = load_lock(load_sheet(SHEET)).probe_outputs["forward_backward"][0]
+    said = problem.split(" returned ", 1)[1]  # after the visible call, whose inputs are shown anyway
+    assert [v for v in wire.decode(expected).values() if repr(v) in said] == []
 
 
 @pytest.mark.runs_code
@@ -135,8 +154,8 @@ def test_a_function_that_returns_none_is_not_reported_of_the_expected_form(tmp_p
 @pytest.mark.xfail(strict=True, reason=(
     "#17 asks that `grader check` and the service's `format` visibility say the same thing; for a wrong "
     "type or shape grading's check is `failed` (not `error`), so the service's format view shows no "
-    "problem where `grader check` shows one. tests/grading/test_selfcheck.py compares only missing "
-    "answers, a syntax error and a full-marks notebook"))
+    "problem where `grader check` shows one. The text is ready (grader.checks.usable.check_problem, which "
+    "takes grading's Context); scoring must put it in each check of the report (score.py, goldens)"))
 def test_the_service_format_view_names_a_wrong_shape_as_grader_check_does(tmp_path):
     script = tmp_path / "shapes.py"
     script.write_text(FORMED + "W1_shape = (3, 2, 1)\nH2_size = 'two'\n"
@@ -144,9 +163,9 @@ def test_the_service_format_view_names_a_wrong_shape_as_grader_check_does(tmp_pa
     sheet = load_sheet(SHEET)
     lock = load_lock(sheet)
     sub = Submission("shapes", script, "script")
-    with checking_runner(sheet) as runner:
+    with checking_runner(sheet.spec.limits) as runner:
         report = grade_submission(sheet, lock, sub, runner)
-        mine = self_check(sheet, public_lock(sheet, lock), sub, runner)
+        mine = self_check(handout_from_sheet(sheet), sub, runner)
     assert [c.answer for c in mine.view.problems] == ["H2_size", "W1_shape"]
     assert shown(report, "format").checks == mine.view.checks
 
