@@ -138,11 +138,23 @@ def load_public_lock(path: Path, sheet: Sheet | None = None) -> PublicLock:
     try:
         public = PublicLock.model_validate(raw) if public_kind or sheet is None \
             else public_lock(sheet, SheetLock.model_validate(raw))
-    except (ValidationError, wire.WireError) as exc:
+    except ValidationError as exc:
+        raise _invalid(path, exc, public_kind) from None
+    except wire.WireError as exc:
         raise SheetError(f"{path}: not a valid lock file: {exc}") from None
     if sheet is not None and public.sheet != sheet.id:
         raise SheetError(f"{path} is the lock of {public.sheet!r}, not of {sheet.id!r}")
     return public
+
+
+def _invalid(path: Path, exc: ValidationError, public_kind: bool) -> SheetError:
+    """One line: the first problem, and how many more (a public lock of another version has many)."""
+    first = exc.errors()[0]
+    where = ".".join(map(str, first["loc"])) or "(top level)"
+    older = " (made by another version of grader? `grader lock --public` makes a current one)" \
+        if public_kind else ""
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return SheetError(f"{path}: not a valid lock file{older}: {where}: {first['msg']}{more}")
 
 
 def public_kind_problem(text: str) -> str | None:

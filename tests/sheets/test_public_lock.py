@@ -140,6 +140,20 @@ def test_a_full_lock_is_read_as_its_public_part(tmp_path):
         load_public_lock(sheet.lock_path)  # a full lock needs its sheet
 
 
+def test_a_public_lock_of_another_version_is_named_so(tmp_path):
+    """One made before the lock carried its run plan: one line, not pydantic's whole report."""
+    sheet = load_sheet("inf264-ex4")
+    raw = json.loads(render(public_lock(sheet, load_lock(sheet))))
+    old = {k: v for k, v in raw.items() if k not in ("plan", "checks")} | {"executor": "lean"}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(SheetError) as caught:
+        load_public_lock(path)
+    message = str(caught.value)
+    assert "made by another version of grader" in message and "\n" not in message
+    assert message.endswith("(and 2 more)"), message
+
+
 def test_grading_refuses_a_public_lock_with_the_reason(sheet_copy, tmp_path):
     folder = sheet_copy("inf264-ex4")
     sheet = load_sheet(folder)
