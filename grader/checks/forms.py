@@ -1,8 +1,11 @@
 """The form of an answer: its type and shape without its value, and whether a student's answer has it.
 
-A public lock (``grader lock --public``) records the form of each reference answer, so that
-``grader check`` can tell a student "expected numbers of shape (3, 2), got a list of 2 items"
-without holding a single expected number. The rules mirror :func:`grader.checks.compare.compare`:
+A public lock (``grader lock --public``) records the form of each reference answer and of each
+visible probe's output, so that ``grader check`` can tell a student "expected numbers of shape
+(3, 2), got a list of 2 items" or "returned None" without holding a single expected value: a form
+holds types, shapes, lengths and a dict's text keys (the names a sheet asks for), never a number
+or a text of the value (a number is "a number", a text or a choice "a text", None "a value").
+The rules mirror :func:`grader.checks.compare.compare`:
 a list of numbers is an array, ints and floats are both numbers, lists and tuples are both
 sequences, and under the ``lenient`` shape rule a one-element array stands for a number.
 """
