@@ -78,8 +78,8 @@ def test_a_backend_that_fails_midway_still_leaves_a_gradebook(subs, tmp_path):
         def in_process(self, jobs: int) -> bool:
             return True
 
-        def run(self, sheet, lock, runner, todo):
-            yield pipeline.grade_submission(sheet, lock, todo[0], runner)
+        def run(self, plan, todo):
+            yield plan.grade(todo[0])
             raise OSError("the pool broke")
 
     with pytest.raises(OSError, match="the pool broke"):

@@ -21,8 +21,10 @@ from pydantic import ValidationError
 from grader.grading import sanity
 from grader.grading.backends import Backend
 from grader.grading.backends.serial import SerialBackend
+from grader.grading.backends.worker import Plan
 from grader.grading.discover import Submission, check_out, discover, discovery_warnings
 from grader.grading.score import grader_error_report
+from grader.grading.submission import Graded
 from grader.report import ScoreReport
 from grader.report.writers import write_batch, write_student
 from grader.report.writers.atomic import PARTIAL
@@ -110,8 +112,9 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
         runner.warm_up(sheet.spec.executor)  # no-op when the caller already warmed one
     graded: list[str] = []
     try:
-        for report in backend.run(sheet, lock, runner, todo):
-            _write_student(sheet, lock, report, out)
+        for done in backend.run(Plan(sheet, lock, runner), todo):
+            report = done.report
+            _write_student(sheet, lock, done, out)
             graded.append(report.student)
             if on_report:
                 on_report(report)
@@ -136,10 +139,13 @@ def ready_lock(sheet: Sheet) -> SheetLock:
     return lock
 
 
-def _write_student(sheet: Sheet, lock: SheetLock, report: ScoreReport, out: Path) -> None:
+def _write_student(sheet: Sheet, lock: SheetLock, done: Graded, out: Path) -> None:
     """A report no writer can render (a grader bug) is replaced by one that says so."""
+    report = done.report
+    if done.executed is None:  # it did not run: a page from an earlier submission would mislead
+        (out / report.student / "submission.html").unlink(missing_ok=True)
     try:
-        write_student(report, out / report.student)
+        write_student(report, out / report.student, done.executed)
     except Exception as exc:
         write_student(grader_error_report(sheet, lock, report.student, exc, report.run.isolation),
                       out / report.student)

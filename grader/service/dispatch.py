@@ -14,6 +14,8 @@ import contextlib
 from typing import Any, Protocol
 
 from grader.service.library import (
+    Graded,
+    Plan,
     Runner,
     ScoreReport,
     Sheet,
@@ -60,7 +62,7 @@ class DaskDispatch:
 
     def grade(self, sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
         future = self.client.submit(grade_on_worker, str(sheet.folder), lock, runner, sub, pure=False)
-        return received(sheet, lock, runner, sub, future)
+        return received(Plan(sheet, lock, runner), sub, future).report
 
     def ready(self, sheet: Sheet, runner: Runner) -> None:
         pass
@@ -87,4 +89,5 @@ def grade_on_worker(folder: str, lock: SheetLock, runner: Runner, sub: Submissio
         if reasons:
             raise SheetError(f"sheet {sheet.id} here is not the one locked: {'; '.join(reasons)}")
         cached = _LOADED[folder] = (lock.fingerprint, sheet)
-    return grade_submission(cached[1], lock, sub, runner).model_dump_json()
+    # the report alone: the service keeps no executed notebook, so none travels
+    return Graded(report=grade_submission(cached[1], lock, sub, runner)).model_dump_json()

@@ -3,10 +3,10 @@ face over the library (the CLI is the first), never a second grading path."""
 
 from __future__ import annotations
 
-from grader.grading.backends.worker import received
+from grader.grading.backends.worker import Plan, received
 from grader.grading.batch import ready_lock
 from grader.grading.discover import Submission
-from grader.grading.submission import grade_submission
+from grader.grading.submission import Graded, grade_submission
 from grader.grading.unzip import UnsafeArchive, safe_extract
 from grader.report import CellErrorInfo, CheckResult, ScoreReport
 from grader.report.format_view import ShownCheck, ShownRun, format_view, report_rows, shown_run
@@ -24,9 +24,10 @@ from grader.sheet.lock import SheetLock, staleness
 
 __all__ = [
     "BATCH_WRITERS", "OVERRIDE_COLUMNS", "STUDENT_WRITERS", "Batch", "CellErrorInfo", "CheckResult",
-    "Diagnosis", "Override", "ProcessRunner", "Runner", "SandboxUnavailable", "ScoreReport", "Sheet",
-    "SheetError", "SheetLock", "Submission", "UnsafeArchive", "choose_runner", "csv_cell", "diagnose",
-    "format_validation_error", "grade_submission", "load_sheet", "merge", "one_line", "read_overrides",
-    "ready_lock", "received", "remove_tree", "render_report_json", "safe_extract", "staleness",
-    "ShownCheck", "ShownRun", "format_view", "report_rows", "shown_run",
+    "Diagnosis", "Graded", "Override", "Plan", "ProcessRunner", "Runner", "SandboxUnavailable", "ScoreReport",
+    "Sheet", "SheetError", "SheetLock", "ShownCheck", "ShownRun", "Submission", "UnsafeArchive",
+    "choose_runner", "csv_cell", "diagnose", "format_validation_error", "format_view",
+    "grade_submission", "load_sheet", "merge", "one_line", "read_overrides", "ready_lock",
+    "received", "remove_tree", "render_report_json", "report_rows", "safe_extract", "shown_run",
+    "staleness",
 ]

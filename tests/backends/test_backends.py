@@ -129,7 +129,7 @@ def test_an_external_dask_cluster_grades_a_relative_submissions_path(tmp_path, e
 
 
 def test_a_worker_that_fails_is_that_students_report_not_the_batchs_end():
-    from grader.grading.backends.worker import received
+    from grader.grading.backends.worker import Plan, received
     from grader.grading.discover import discover
     from grader.sheet.lock import require_fresh_lock
 
@@ -139,6 +139,6 @@ def test_a_worker_that_fails_is_that_students_report_not_the_batchs_end():
 
     sheet = load_sheet("inf264-ex4")
     sub = discover(REPO / "submissions_example" / "inf264-ex4")[0]
-    report = received(sheet, require_fresh_lock(sheet), ProcessRunner(), sub, Failed())
+    report = received(Plan(sheet, require_fresh_lock(sheet), ProcessRunner()), sub, Failed()).report
     assert report.student == sub.student and report.run.status == "grader_error"
     assert "FileNotFoundError" in report.run.grader_error

@@ -11,16 +11,15 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from grader.grading.backends.worker import Plan
     from grader.grading.discover import Submission
-    from grader.report import ScoreReport
-    from grader.sandbox.process import Runner
-    from grader.sheet import Sheet
-    from grader.sheet.lock import SheetLock
+    from grader.grading.submission import Graded
 
 
 class Backend(Protocol):
-    def run(self, sheet: Sheet, lock: SheetLock, runner: Runner,
-            subs: Sequence[Submission]) -> Iterator[ScoreReport]: ...
+    def run(self, plan: Plan, subs: Sequence[Submission]) -> Iterator[Graded]:
+        """Grade ``subs`` by ``plan``, yielding reports as they finish (any order)."""
+        ...
 
     def in_process(self, jobs: int) -> bool:
         """Whether the first of ``jobs`` runs in this process (with the runner given to run)."""

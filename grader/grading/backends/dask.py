@@ -1,6 +1,6 @@
 """The same jobs on a Dask distributed cluster: ``--scheduler tcp://host:8786`` or ``local:N``.
 
-Each job is one submission graded by :func:`grader.grading.backends.worker.grade` in a Dask worker
+Each job is one submission graded by :func:`grader.grading.backends.worker.grade_with` in a Dask worker
 process, in its own fresh sandbox, exactly as the local pool does it; reports come back as JSON,
 so they are byte-identical whichever backend ran them. Workers must see the grader, the sheet
 folder and the submissions at the same paths (a shared filesystem, as on a Slurm/PBS cluster
@@ -19,11 +19,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from grader.grading.backends import worker
+from grader.grading.backends.worker import Plan
 from grader.grading.discover import Submission
-from grader.report import ScoreReport
-from grader.sandbox.process import Runner
-from grader.sheet import Sheet, SheetError
-from grader.sheet.lock import SheetLock
+from grader.grading.submission import Graded
+from grader.sheet import SheetError
 
 # A grading task mostly waits for its sandbox; on a small machine the workers' own sampling
 # profiler (every 10 ms) and monitors compete with the sandboxes for the same cores.
@@ -66,14 +65,12 @@ class DaskBackend:
         with cluster, distributed.Client(cluster) as client:
             yield client
 
-    def run(self, sheet: Sheet, lock: SheetLock, runner: Runner,
-            subs: Sequence[Submission]) -> Iterator[ScoreReport]:
+    def run(self, plan: Plan, subs: Sequence[Submission]) -> Iterator[Graded]:
         if not subs:
             return
-        setup = worker.setup_of(sheet, runner)
         with self._client() as client:
-            shared = client.scatter(setup, broadcast=True)  # sent once, not once per submission
-            futures = client.map(worker.grade, [shared] * len(subs), list(subs), pure=False)
+            shared = client.scatter(plan, broadcast=True)  # sent once, not once per submission
+            futures = client.map(worker.grade_with, [shared] * len(subs), list(subs), pure=False)
             by_key = {future.key: sub for future, sub in zip(futures, subs, strict=True)}
             for future in _distributed().as_completed(futures):
-                yield worker.received(sheet, lock, runner, by_key[future.key], future)
+                yield worker.received(plan, by_key[future.key], future)

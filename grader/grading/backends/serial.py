@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from grader.grading.backends.worker import Plan
 from grader.grading.discover import Submission
-from grader.grading.submission import grade_submission
-from grader.report import ScoreReport
-from grader.sandbox.process import Runner
-from grader.sheet import Sheet
-from grader.sheet.lock import SheetLock
+from grader.grading.submission import Graded
 
 
 class SerialBackend:
     def in_process(self, jobs: int) -> bool:
         return True
 
-    def run(self, sheet: Sheet, lock: SheetLock, runner: Runner,
-            subs: Sequence[Submission]) -> Iterator[ScoreReport]:
+    def run(self, plan: Plan, subs: Sequence[Submission]) -> Iterator[Graded]:
         for sub in subs:
-            yield grade_submission(sheet, lock, sub, runner)
+            yield plan.grade(sub)

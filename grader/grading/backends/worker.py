@@ -1,56 +1,64 @@
 """What runs in a worker process, whichever backend started it (a local pool or a Dask worker).
 
-A job carries the sheet's folder and options, not the loaded sheet: each worker loads the sheet
-and its lock once and grades many submissions with them. Reports travel back as JSON.
+A batch is planned once: a :class:`Plan` holds the sheet (as it was loaded, limits and datasets
+included), the lock the batch verified and the runner. It is sent to each worker once (a pool's
+initializer, a Dask broadcast); jobs then carry only a submission. A sheet pickles without its
+``derive.py`` functions and loads them again on arrival, so each worker loads them once. Reports
+travel back as JSON.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from grader.grading.discover import Submission
 from grader.grading.score import grader_error_report
-from grader.grading.submission import grade_submission
-from grader.report import ScoreReport
+from grader.grading.submission import Graded, grade_executed
 from grader.sandbox.process import Runner
-from grader.sheet import Sheet, load_sheet
-from grader.sheet.lock import SheetLock, require_fresh_lock
-
-Setup = tuple[str, dict[str, Any], dict[str, Any], Runner]
-_LOADED: dict[str, tuple[Sheet, SheetLock]] = {}
+from grader.sheet import Sheet
+from grader.sheet.lock import SheetLock
 
 
-def setup_of(sheet: Sheet, runner: Runner) -> Setup:
-    return (str(sheet.folder), sheet.spec.limits.model_dump(), dict(sheet.data_overrides), runner)
+@dataclass(frozen=True)
+class Plan:
+    """Everything a worker needs to grade any submission of one batch."""
+
+    sheet: Sheet
+    lock: SheetLock  # checked against the sheet by the batch: workers do not read or hash it again
+    runner: Runner
+
+    def grade(self, sub: Submission) -> Graded:
+        return grade_executed(self.sheet, self.lock, sub, self.runner)
 
 
-def load(setup: Setup) -> tuple[Sheet, SheetLock]:
-    folder, limits, data, _ = setup
-    key = repr((folder, sorted(limits.items()), sorted(data.items())))
-    if key not in _LOADED:
-        sheet = load_sheet(folder).with_limits(**limits).with_data(**data)
-        _LOADED[key] = (sheet, require_fresh_lock(sheet))
-    return _LOADED[key]
+_INSTALLED: list[Plan] = []  # in a pool's worker process: the batch's plan
 
 
-def grade_here(setup: Setup, sub: Submission) -> ScoreReport:
-    sheet, lock = load(setup)
-    return grade_submission(sheet, lock, sub, setup[3])
+def install(plan: Plan) -> None:
+    """A pool worker's initializer: the plan arrives once per process, not once per job."""
+    _INSTALLED[:] = [plan]
 
 
-def grade(setup: Setup, sub: Submission) -> str:
-    """In a worker process: the report travels back as JSON."""
-    return grade_here(setup, sub).model_dump_json()
+def grade_installed(sub: Submission) -> str:
+    """In a pool's worker process: the report and the notebook as it ran travel back as JSON."""
+    return _INSTALLED[0].grade(sub).model_dump_json()
+
+
+def grade_with(plan: Plan, sub: Submission) -> str:
+    """On a Dask worker (the plan is a broadcast datum, deserialized once per worker)."""
+    return plan.grade(sub).model_dump_json()
 
 
 class _Future(Protocol):
     def result(self) -> str: ...
 
 
-def received(sheet: Sheet, lock: SheetLock, runner: Runner, sub: Submission, future: _Future) -> ScoreReport:
-    """A worker's report; a worker that failed (it could not load the sheet, it died) is that
-    student's grader_error report, made here, so the batch goes on."""
+def received(plan: Plan, sub: Submission, future: _Future) -> Graded:
+    """A worker's result (a Graded's JSON); a worker that failed (it could not load the sheet, it
+    died) is that student's grader_error report, made here, so the batch goes on."""
     try:
-        return ScoreReport.model_validate_json(future.result())
+        return Graded.model_validate_json(future.result())
     except Exception as exc:
-        return grader_error_report(sheet, lock, sub.student, exc, runner.isolation)
+        failed = grader_error_report(plan.sheet, plan.lock, sub.student, exc, plan.runner.isolation)
+        return Graded(report=failed)
