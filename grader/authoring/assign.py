@@ -4,11 +4,17 @@ The handout (see :mod:`grader.authoring.handout`) is graded like any submission,
 against the sheet's lock, before anything is written. It is refused when
 
 - its run did not end normally (a timeout, a crash, a grader error), or
+- an emptied cell no longer parses (a marker at the wrong indentation), or
 - a cell raised that has no emptied part: only a cell whose own solution text was taken out
   (a replaced ``# BEGIN SOLUTION`` block, or a cell tagged ``solution``) may fail — it fails
   because the student has not written it yet. Any other cell reaches students as it is, so it
   must run, even when it only uses names that an earlier solution defined (mark its lines too), or
-- an automatic check passes or earns points: the handout would hand out the solution.
+- an automatic check passes or earns points: the handout would hand out the solution, or
+- a Markdown or raw cell tagged ``grader:<answer>`` (a manual point's answer) kept its text.
+
+``out_dir`` must be a folder outside the sheet and reference folders: a notebook written there
+would change what the lock was made from, become the reference (a submission name is preferred
+to ``solution.ipynb``), or overwrite it.
 """
 
 from __future__ import annotations
@@ -18,13 +24,22 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.authoring.handout import Handout, build_handout, read_notebook, write_notebook
+from grader.authoring.handout import (
+    SOLUTION_TAG,
+    Handout,
+    build_handout,
+    read_notebook,
+    write_notebook,
+)
 from grader.grading.discover import Submission, SubmissionProblem, choose_main
+from grader.grading.locate import TAG as ANSWER_TAG
 from grader.grading.submission import grade_submission
 from grader.report import ScoreReport
 from grader.sandbox.process import Runner
 from grader.sheet import Sheet, SheetError
 from grader.sheet.lock import require_fresh_lock
+
+_UNPARSED = ("SyntaxError", "IndentationError", "TabError")
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:
     """Write ``out_dir/<notebook>``, the handout of ``sheet``; SheetError (nothing written) when
     the reference has no solution marked, its markers do not pair up, or the handout is refused."""
     reference = reference_notebook(sheet)
+    _check_out_dir(sheet, out_dir)
     where = f"reference of {sheet.id} ({reference})"
     handout = build_handout(read_notebook(reference, where), where)
     lock = require_fresh_lock(sheet)
@@ -73,6 +89,16 @@ def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:
     return Assignment(out_dir / name, handout, report)
 
 
+def _check_out_dir(sheet: Sheet, out_dir: Path) -> None:
+    target = out_dir.resolve()
+    for what, folder in (("sheet", sheet.folder), ("reference", sheet.reference_dir)):
+        if target == folder.resolve() or folder.resolve() in target.parents:
+            raise SheetError(f"-o {out_dir} is inside the {what} folder {folder}: the handout would "
+                             "change (or replace) what the lock was made from; write it elsewhere")
+    if (out_dir.exists() or out_dir.suffix == ".ipynb") and not out_dir.is_dir():
+        raise SheetError(f"-o {out_dir} names a file: give the folder to write the handout into")
+
+
 def handout_problems(handout: Handout, report: ScoreReport) -> list[str]:
     """Why the handout must not reach students ([] when it may); see the module's rules."""
     run = report.run
@@ -80,10 +106,19 @@ def handout_problems(handout: Handout, report: ScoreReport) -> list[str]:
     problems += [f"cell {e.cell} raised {e.error} but none of its solution was removed (it reaches "
                  "students as it is: mark the lines that need a removed answer as solution too)"
                  for e in run.cell_errors if e.cell - 1 not in handout.emptied]
+    problems += [f"cell {e.cell} no longer parses once its solution is removed ({e.error}): put each "
+                 "marker at the indentation of the lines it encloses"
+                 for e in run.cell_errors
+                 if e.cell - 1 in handout.emptied and e.error.startswith(_UNPARSED)]
     leaked = [f"task {t.id}, {c.answer} ({c.kind}) {c.status} with {c.score:g} points"
               for t in report.tasks for c in t.checks
               if c.kind != "manual" and (c.status == "passed" or c.score > 0)]
     if leaked:
         problems.append("the solution leaked into the handout: " + ", ".join(leaked)
                         + " (mark the lines that compute these answers as solution)")
+    problems += [f"cell {n + 1} ({cell.cell_type}, tagged {', '.join(tags)}) keeps the reference's "
+                 f"answer: tag it {SOLUTION_TAG!r}"
+                 for n, cell in enumerate(handout.notebook.cells)
+                 if n not in handout.emptied and cell.cell_type != "code"
+                 and (tags := [t for t in cell.metadata.get("tags", []) if t.startswith(ANSWER_TAG)])]
     return problems

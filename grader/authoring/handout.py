@@ -9,9 +9,12 @@ Per reference cell, in order:
   :mod:`grader.authoring.markers`);
 - a Markdown cell with marker lines is refused (tag it ``solution`` instead).
 
-Every code cell loses its outputs and execution count; the tags ``solution`` and ``hidden`` are
-removed, every other tag (``grader:<answer>`` locating a manual answer) is kept, as are cell ids
-and the notebook's metadata. A reference from which nothing would be removed is refused.
+Every code cell loses its outputs and execution count, an emptied cell its attachments (a pasted
+image of the solution); the tags ``solution`` and ``hidden`` are removed, every other tag
+(``grader:<answer>`` locating a manual answer) is kept, as are cell ids. Metadata is kept only
+where it cannot carry the author's work: a cell keeps its tags and editable/deletable flags, the
+notebook its kernel (Colab's file names, widget state and execution records are dropped). A
+reference from which nothing would be removed is refused.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ SOLUTION_TAG = "solution"
 HIDDEN_TAG = "hidden"
 ANSWER_HERE = "_Your answer here._"
 CODE_HERE = f"{YOUR_CODE}\n..."
+CELL_METADATA = ("tags", "editable", "deletable")
+NOTEBOOK_METADATA = ("kernelspec", "language_info")
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ def build_handout(reference: NotebookNode, where: str) -> Handout:
                          "reference itself, nothing would be removed")
     notebook = copy.deepcopy(reference)
     notebook.cells = cells
+    notebook.metadata = _kept(notebook.metadata, NOTEBOOK_METADATA)
     return Handout(notebook, frozenset(emptied), dropped)
 
 
@@ -74,8 +80,9 @@ def describe_cell(cell: NotebookNode, number: int) -> str:
 def _handout_cell(cell: NotebookNode, solution: bool) -> tuple[NotebookNode, bool]:
     """The cell as students get it, and whether solution text was taken out of it."""
     new = copy.deepcopy(cell)
-    tags = [t for t in new.get("metadata", {}).get("tags", []) if t not in (SOLUTION_TAG, HIDDEN_TAG)]
-    if "tags" in new.get("metadata", {}):
+    new.metadata = _kept(new.get("metadata", {}), CELL_METADATA)
+    tags = [t for t in new.metadata.get("tags", []) if t not in (SOLUTION_TAG, HIDDEN_TAG)]
+    if "tags" in new.metadata:
         if tags:
             new.metadata["tags"] = tags
         else:
@@ -91,7 +98,14 @@ def _handout_cell(cell: NotebookNode, solution: bool) -> tuple[NotebookNode, boo
     elif marker_lines(cell.source):
         raise MarkerError(f"lines {marker_lines(cell.source)}: solution markers in a "
                           f"{cell.cell_type} cell (tag the cell {SOLUTION_TAG!r} instead)")
+    if changed:
+        new.pop("attachments", None)
     return new, changed
+
+
+def _kept(metadata: dict[str, object], keys: tuple[str, ...]) -> NotebookNode:
+    kept = {k: v for k, v in metadata.items() if k in keys}
+    return cast(NotebookNode, nbformat.from_dict(kept))  # type: ignore[no-untyped-call]
 
 
 def _answer_here(markdown: str) -> str:

@@ -3,15 +3,20 @@
 Lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` (each alone on its line, any indentation)
 are the solution: the handout replaces them by ``...`` at the indentation of the BEGIN line,
 preceded by the ``# YOUR CODE HERE`` line if the block holds one. Blocks do not nest.
+A marker is recognised however it is spelt (``#begin solution``, nbgrader's ``### BEGIN
+SOLUTION``, ``# BEGIN SOLUTION (task 2)``): a near miss taken for a comment would hand the
+solution out.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 YOUR_CODE = "# YOUR CODE HERE"
+_MARKER = re.compile(r"#+\s*(BEGIN|END)\s*SOLUTION", re.IGNORECASE)
 
 
 class MarkerError(ValueError):
@@ -26,7 +31,13 @@ class Stripped:
 
 def marker_lines(source: str) -> list[int]:
     """1-based numbers of the lines that are a BEGIN or END marker."""
-    return [n for n, line in enumerate(source.splitlines(), 1) if line.strip() in (BEGIN, END)]
+    return [n for n, line in enumerate(source.splitlines(), 1) if _marker(line)]
+
+
+def _marker(line: str) -> str | None:
+    """BEGIN or END when the line is such a marker, however spelt; None for any other line."""
+    match = _MARKER.match(line.strip())
+    return None if match is None else {"BEGIN": BEGIN, "END": END}[match[1].upper()]
 
 
 def strip_solutions(source: str) -> Stripped:
@@ -36,7 +47,7 @@ def strip_solutions(source: str) -> Stripped:
     indent, prompt = "", False
     blocks = 0
     for n, line in enumerate(source.splitlines(), 1):
-        marker = line.strip()
+        marker = _marker(line)
         if marker == BEGIN:
             if opened is not None:
                 raise MarkerError(f"line {n}: {BEGIN} inside the block opened at line {opened} "
@@ -49,7 +60,7 @@ def strip_solutions(source: str) -> Stripped:
             opened, blocks = None, blocks + 1
         elif opened is None:
             kept.append(line)
-        elif marker == YOUR_CODE:
+        elif line.strip() == YOUR_CODE:
             prompt = True
     if opened is not None:
         raise MarkerError(f"line {opened}: {BEGIN} is never closed by an {END}")

@@ -22,6 +22,9 @@ from grader.sheet import SHEETS_ENV, SheetError, resolve_sheet_dir
 from grader.sheet.spec import SheetSpec
 
 ID_PATTERN = SheetSpec.model_fields["id"].metadata[0].pattern
+# names Windows cannot hold (with any extension), nor a name ending in a dot: a course repository,
+# or the handout named after the id, is cloned and opened on Windows too
+_WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com\d|lpt\d)(\..*)?|.*\.")
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,12 @@ def course_root(start: Path) -> Path:
 
 def new_sheet(sheet_id: str, root: Path) -> Scaffold:
     """Write the new sheet under ``root``; SheetError if the id is invalid or any target exists."""
-    if not re.match(ID_PATTERN, sheet_id):
+    if not re.fullmatch(ID_PATTERN, sheet_id):
         raise SheetError(f"{sheet_id!r} is not a sheet id: lower-case letters, digits, '.', '_' and '-', "
                          "starting with a letter or digit")
+    if _WINDOWS_RESERVED.fullmatch(sheet_id):
+        raise SheetError(f"{sheet_id!r} cannot be a folder or file name on Windows (a reserved device "
+                         "name, or a trailing dot): choose another id")
     root = root.resolve()
     sheet_dir = root / "sheets" / sheet_id
     targets = [sheet_dir, root / "reference" / sheet_id, root / "submissions_example" / sheet_id]
@@ -59,12 +65,14 @@ def new_sheet(sheet_id: str, root: Path) -> Scaffold:
         sheet_dir / "derive.py": template.DERIVE_PY.format(id=sheet_id),
         targets[2] / ".gitkeep": "",
     }
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    notebook = reference_template(sheet_id)
-    targets[1].mkdir(parents=True)
-    write_notebook(notebook, targets[1] / "solution.ipynb")
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        targets[1].mkdir(parents=True)
+        write_notebook(reference_template(sheet_id), targets[1] / "solution.ipynb")
+    except OSError as exc:  # a name too long for the file system, a read-only folder
+        raise SheetError(f"cannot write the sheet {sheet_id!r} under {root}: {exc}") from None
     return Scaffold(sheet_dir, [*files, targets[1] / "solution.ipynb"], _shadow(sheet_id, sheet_dir))
 
 

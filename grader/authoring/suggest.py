@@ -14,6 +14,9 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, sorted(set(options)), n=2, cutoff=0.6)
     if not close:
         return ""
+    # a second option only when about as close as the first ('tolerence': not 'reference' too)
+    best = difflib.SequenceMatcher(None, word, close[0]).ratio()
+    close = [c for c in close if difflib.SequenceMatcher(None, word, c).ratio() >= best - 0.1]
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
 
 
