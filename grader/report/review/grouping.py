@@ -1,9 +1,10 @@
 """Identical or near-identical answers to one point, grouped so a TA scores them at once.
 
-Two answers group when their normalised text (case, white space, quotes and Markdown and
-sentence punctuation dropped: "(b)" and "**B**", "z = 0" and "z=0" alike) and their figures
-(byte for byte) are the same, and they hold the same score and comment so far. An answer that
-was not located stands alone: the TA looks at it in full.
+Two answers group when their normalised text (case, white space between symbols, quotes and
+Markdown and sentence punctuation dropped: "(b)" and "**B**", "z = 0" and "z=0" alike; words
+stay apart: "1, 2" is not "12") and their figures (byte for byte) are the same, and they hold
+the same score and comment so far. An answer that was not located, or was cut to the size
+bound, stands alone: the TA looks at it in full (what was cut may differ).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from grader.report.located import Located
 from grader.report.review.points import Answer
 
-# Dropped before comparing: white space, Markdown and sentence punctuation, quotes and primes; a
-# point between digits stays (2.5 is not 25), and so do operators (x < 0 is not x > 0).
-_NOISE = re.compile(r"[\s*_`#~|\[\](){},;:!?\"'\\′’‘“”]+|(?<!\d)\.|\.(?!\d)")
+# The text as tokens: words (a point between digits stays: 2.5 is not 25) and single symbols;
+# '_' and white space only separate. Markdown and sentence punctuation, quotes and primes are
+# dropped; operators stay (x < 0 is not x > 0, x != 0 is not x = 0).
+_TOKEN = re.compile(r"[^\W_]+(?:\.\d+)*|!=|[^\w\s]")
+_NOISE = frozenset("*`#~|[](){},;:!?\"'\\′’‘“”.")
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,14 @@ def normalised(located: Located) -> str:
     """The answer's text and figures as one comparable key (how it is split in cells aside)."""
     figures = [hashlib.sha256(b.png_base64.encode()).hexdigest() for b in located.blocks if b.png_base64]
     text = unicodedata.normalize("NFKC", " ".join(b.text for b in located.blocks)).casefold()
-    return " ".join([_NOISE.sub("", text), *figures]).strip()
+    return " ".join([*(t for t in _TOKEN.findall(text) if t not in _NOISE), *figures])
+
+
+def _content(located: Located | None) -> str | None:
+    """The key of an answer located in full (None: it stands alone)."""
+    if located is None or located.how not in ("tag", "heading") or located.omitted:
+        return None
+    return None if any(b.truncated for b in located.blocks) else normalised(located)
 
 
 def grouped(answers: list[Answer]) -> list[Group]:
@@ -47,8 +57,7 @@ def grouped(answers: list[Answer]) -> list[Group]:
     page reads in the same order from run to run."""
     keyed: dict[object, list[Answer]] = {}
     for n, answer in enumerate(answers):
-        located = answer.located
-        content = normalised(located) if located and located.how in ("tag", "heading") else None
+        content = _content(answer.located)
         key = (content, answer.points, answer.comment) if content else n
         keyed.setdefault(key, []).append(answer)
     return [Group(f"g{i}", members) for i, members in enumerate(keyed.values(), 1)]

@@ -2,9 +2,11 @@
 
 Loopback only; every address starts with a random token and every POST carries it again in its
 body (with the Host and Origin checked), so neither another local user nor a page of another
-site in the TA's browser can read the answers or post scores. One request at a time, so two
-saves never interleave. A save is checked as ``grader apply-overrides`` checks a file, merged
-into OUT/overrides.csv (rows of other points kept), and optionally applied to the reports.
+site in the TA's browser can read the answers or post scores. A thread per request (a browser's
+idle preconnection, or a local user's silent socket, held a one-at-a-time server: every page
+hung), one save at a time, so two saves never interleave. A save is checked as
+``grader apply-overrides`` checks a file, merged into OUT/overrides.csv (rows of other points
+kept), and optionally applied to the reports.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -36,6 +39,7 @@ class ReviewSite:
     anonymous: bool = False
     apply: bool = False
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    saving: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def view(self, slug: str) -> PointView:
         views = point_views(self.sheet, self.out, self.anonymous)
@@ -55,15 +59,17 @@ class ReviewSite:
         """The form's scored answers into OUT/overrides.csv (SheetError: nothing saved)."""
         rows = form_rows(view, form)
         path = self.out / OVERRIDES
-        save_overrides(self.sheet, self.out, rows, path)
-        if self.apply:
-            apply_overrides(self.sheet, self.out, path)
+        with self.saving:  # read, merged and written whole: a concurrent save would lose rows
+            save_overrides(self.sheet, self.out, rows, path)
+            if self.apply:
+                apply_overrides(self.sheet, self.out, path)
         return len(rows)
 
 
 class _Handler(BaseHTTPRequestHandler):
     site: ReviewSite
     origin: str  # http://127.0.0.1:PORT
+    timeout = 60  # seconds a connection may stay silent (a slow body too): its thread then ends
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # no access log: the URLs hold the token
@@ -166,7 +172,7 @@ def review_server(site: ReviewSite, host: str = "127.0.0.1", port: int = 0) -> t
     """The server (not started) and the address of its index page. Loopback addresses only."""
     if not ipaddress.ip_address(host).is_loopback:
         raise ValueError(f"{host} is not a loopback address: the review server only listens on this machine")
-    server = HTTPServer((host, port), type("Handler", (_Handler,), {"site": site}))
+    server = ThreadingHTTPServer((host, port), type("Handler", (_Handler,), {"site": site}))
     bound = f"[{host}]" if ":" in host else host
     origin = f"http://{bound}:{server.server_address[1]}"
     server.RequestHandlerClass.origin = origin  # type: ignore[attr-defined]

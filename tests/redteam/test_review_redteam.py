@@ -1,0 +1,183 @@
+"""Red team (#18): the review pages, their grouping, anonymous mode, overrides.csv and --serve,
+against a hostile student (answers, ids) and a careless TA (or another local user)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from grader.report import ScoreReport
+from grader.report.located import Located, LocatedBlock
+from grader.report.overrides import review_template
+from grader.report.review.grouping import grouped, normalised
+from grader.report.review.pages import write_review
+from grader.report.review.points import Answer
+from grader.report.review.serve import ReviewSite, review_server
+from tests.report.review import conftest
+from tests.report.review.conftest import GOLDEN, tagged, with_located
+
+graded = conftest.graded  # the review tests' OUT folder, as a fixture here too
+PAGE = "review/1.1-1.1-a-to-e.html"
+
+
+def _answer(student: str, located: Located) -> Answer:
+    return Answer(student, located, "", "", None)
+
+
+@pytest.mark.parametrize(("right", "wrong"), [
+    ("x != 0", "x = 0"),                    # '!' was dropped as punctuation: the opposite answer
+    ("the outputs are 1, 2", "the outputs are 12"),  # white space and commas dropped: words ran together
+    ("w_12 is updated", "w1_2 is updated"),  # '_' dropped: another weight
+    ("2 3", "23"),
+])
+def test_different_answers_are_not_grouped(right: str, wrong: str) -> None:
+    """FIXED. A group gets one score: a wrong answer grouped with a right one gets its points."""
+    assert normalised(tagged(right)) != normalised(tagged(wrong))
+    assert len(grouped([_answer("a", tagged(right)), _answer("b", tagged(wrong))])) == 2
+
+
+@pytest.mark.xfail(reason="brackets are Markdown noise ('(b)' and '**B**' group by design), so an open "
+                          "and a closed interval group: keeping brackets apart needs a rule for choice "
+                          "labels", strict=True)
+def test_an_open_and_a_closed_interval_are_not_grouped() -> None:
+    assert normalised(tagged("sigmoid maps R to (0, 1)")) != normalised(tagged("sigmoid maps R to [0, 1]"))
+
+
+def test_near_identical_answers_still_group() -> None:
+    assert normalised(tagged("**(b)** σ′ at z = 0 is 0.25")) == normalised(tagged("B)", "σ' at z=0 is 0.25."))
+    assert normalised(tagged("x<0")) == normalised(tagged("x < 0")) != normalised(tagged("x <= 0"))
+
+
+def test_an_answer_cut_to_the_size_bound_stands_alone() -> None:
+    """FIXED. Two answers alike up to the bound (20 blocks, 20,000 characters) may differ after it:
+    the group showed the first member only, without its '✂ more not shown' note."""
+    same = [LocatedBlock(kind="markdown", cell=i, text="the same") for i in range(1, 21)]
+    cut = Located(how="tag", detail="tags", blocks=same, omitted=3)
+    whole = Located(how="tag", detail="tags", blocks=same)
+    truncated = Located(how="tag", detail="tags", blocks=[same[0].model_copy(update={"truncated": True})])
+    answers = [_answer("a", whole), _answer("b", cut), _answer("c", cut), _answer("d", truncated)]
+    assert [g.students for g in grouped(answers)] == [["a"], ["b"], ["c"], ["d"]]
+
+
+@pytest.mark.xfail(reason="anonymous mode hides names in the list only: the static page links "
+                          "../<id>/submission.html (the id shows on hover and in the status bar) and "
+                          "that page names the student's file; hiding them needs links by pseudonym",
+                   strict=True)
+def test_anonymous_pages_show_no_student_id_a_ta_can_see(graded) -> None:
+    sheet, out = graded({"alice": tagged("x"), "bob": tagged("y")})
+    (out / "alice" / "submission.html").write_text("<html>alice.ipynb as it ran</html>")
+    write_review(sheet, out, anonymous=True)
+    page = (out / "review" / "1.1-1.1-a-to-e.html").read_text()
+    links = re.findall(r'href="([^"]*)"', page)
+    assert not any("alice" in link for link in links), links
+
+
+@pytest.mark.xfail(reason="overrides.csv, the file a TA fills in a spreadsheet, writes student ids as "
+                          "they are: an id from a file named '=HYPERLINK(…).ipynb' is a formula there "
+                          "(gradebook.csv and lms.csv use textsafe.csv_cell); the fix must also undo the "
+                          "quote when the file is read back (parse_overrides, saved_rows, the page's JS)",
+                   strict=True)
+def test_a_student_id_is_no_formula_in_overrides_csv(graded) -> None:
+    report = ScoreReport.model_validate_json((GOLDEN / "alice.json").read_text())
+    evil = "=2+5+cmd|' calc'!A0"  # discover keeps it: no control character, no '/'
+    sheet, out = graded(extra=[with_located(report.model_copy(update={"student": evil}),
+                                            lambda s, c: tagged("x"))])
+    rows = list(csv.reader(review_template(sheet, out).splitlines()))
+    assert any(evil in r[0] for r in rows)
+    assert not any(r[0].startswith(("=", "+", "-", "@")) for r in rows[1:]), [r[0] for r in rows[1:]]
+
+
+@pytest.fixture
+def served(graded) -> Iterator[tuple[httpx.Client, ReviewSite, str]]:
+    sheet, out = graded({"alice": tagged("(a) re-init"), "bob": tagged("(a) other")})
+    site = ReviewSite(sheet, out)
+    server, url = review_server(site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = url.removesuffix("review/index.html")
+    with httpx.Client(base_url=base, timeout=10) as client:
+        yield client, site, url
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_idle_connection_does_not_hang_the_review_server(served) -> None:
+    """FIXED. The server handled one request at a time: a socket that connects and sends nothing
+    (Chrome's preconnection does exactly that; so can any local user) held it, and every page
+    and save of the TA hung until it closed."""
+    client, _, url = served
+    host, port = url.removeprefix("http://").split("/")[0].split(":")
+    idle = socket.create_connection((host, int(port)))
+    try:
+        assert client.get(PAGE, timeout=5).status_code == 200
+    finally:
+        idle.close()
+
+
+def test_concurrent_saves_lose_no_row(served) -> None:
+    client, site, _ = served
+    page = client.get(PAGE).text
+    groups = dict(re.findall(r'name="students-(g\d+)" value="([^"]*)"', page))
+    forms = [{"token": site.token, f"students-{g}": s.replace("&#34;", '"'), f"points-{g}": "1"}
+             for g, s in groups.items()]
+    results: list[int] = []
+
+    def post(form: dict[str, str]) -> None:
+        with httpx.Client(base_url=client.base_url, timeout=10) as other:
+            results.append(other.post(PAGE, data=form).status_code)
+
+    threads = [threading.Thread(target=post, args=(f,)) for f in forms]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [303] * len(forms)
+    rows = list(csv.DictReader((site.out / "overrides.csv").open()))
+    expected = sum(s.count('",') + 1 for s in groups.values())
+    assert len({r["student"] for r in rows if r["points"] == "1"}) == expected
+
+
+@pytest.mark.parametrize("points", ["-0.5", "nan", "inf", "1e309", "-0", "0x1", "1_0"])
+def test_scores_out_of_range_or_not_finite_are_refused(served, points: str) -> None:
+    client, site, _ = served
+    form = {"token": site.token, "students-g1": '["alice"]', "points-g1": points}
+    answer = client.post(PAGE, data=form)
+    if points == "-0":  # a zero, written as the CSV writes numbers
+        assert answer.status_code == 303
+        return
+    assert answer.status_code == 422, answer.text
+    saved = site.out / "overrides.csv"
+    assert not saved.exists() or "alice" not in saved.read_text()
+
+
+@pytest.mark.parametrize("student", ["..", ".", "%2e%2e", "..%2Freview", "alice%2F..%2F..", "review"])
+def test_no_path_outside_a_students_folder_is_served(served, student: str) -> None:
+    client, _, _ = served
+    assert client.get(f"{student}/submission.html").status_code == 404
+
+
+def test_a_saved_score_for_a_student_of_another_point_or_none_is_refused(served) -> None:
+    client, site, _ = served
+    for students in ('["mallory"]', '["alice", "alice/../bob"]', "[]"):
+        form = {"token": site.token, "students-g1": students, "points-g1": "1"}
+        status = client.post(PAGE, data=form).status_code
+        assert status == (303 if students == "[]" else 422), students
+    saved = site.out / "overrides.csv"
+    assert not saved.exists() or "mallory" not in saved.read_text()
+
+
+def test_the_review_page_forbids_scripts_but_its_own(graded, tmp_path: Path) -> None:
+    hostile = "</textarea></script><script>alert(1)</script><img src=x onerror=alert(1)>"
+    sheet, out = graded({"alice": tagged(hostile, "[x](javascript:alert(1)) ![i](http://evil.example/t.png)")})
+    write_review(sheet, out)
+    page = (out / "review" / "1.1-1.1-a-to-e.html").read_text()
+    assert page.count("<script") == 2 and 'href="javascript' not in page and '<img src="http' not in page
+    assert "<img src=x" not in page and "script-src 'sha256-" in html.unescape(page)
