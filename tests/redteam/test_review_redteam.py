@@ -181,3 +181,16 @@ def test_the_review_page_forbids_scripts_but_its_own(graded, tmp_path: Path) -> 
     page = (out / "review" / "1.1-1.1-a-to-e.html").read_text()
     assert page.count("<script") == 2 and 'href="javascript' not in page and '<img src="http' not in page
     assert "<img src=x" not in page and "script-src 'sha256-" in html.unescape(page)
+
+
+def test_the_review_server_listens_on_the_ipv6_loopback_it_accepts(graded) -> None:
+    """FIXED. --host ::1 passed the loopback check, then the IPv4 server could not bind it:
+    a resolver error and a traceback instead of the page."""
+    sheet, out = graded({"alice": tagged("x")})
+    server, url = review_server(ReviewSite(sheet, out), host="::1")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert url.startswith("http://[::1]:") and httpx.get(url, timeout=10).status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -170,9 +171,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 def review_server(site: ReviewSite, host: str = "127.0.0.1", port: int = 0) -> tuple[HTTPServer, str]:
     """The server (not started) and the address of its index page. Loopback addresses only."""
-    if not ipaddress.ip_address(host).is_loopback:
+    address = ipaddress.ip_address(host)
+    if not address.is_loopback:
         raise ValueError(f"{host} is not a loopback address: the review server only listens on this machine")
-    server = ThreadingHTTPServer((host, port), type("Handler", (_Handler,), {"site": site}))
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET  # ::1 too
+    server_class = type("Server", (ThreadingHTTPServer,), {"address_family": family})
+    server: HTTPServer = server_class((host, port), type("Handler", (_Handler,), {"site": site}))
     bound = f"[{host}]" if ":" in host else host
     origin = f"http://{bound}:{server.server_address[1]}"
     server.RequestHandlerClass.origin = origin  # type: ignore[attr-defined]
