@@ -63,8 +63,10 @@ def reference_notebook(sheet: Sheet) -> Path:
 
 
 def handout_name(sheet: Sheet, reference: Path) -> str:
-    """The first notebook name the sheet prefers for submissions, else the reference's name."""
-    return next((n for n in sheet.spec.submission.filenames if n.endswith(".ipynb")), reference.name)
+    """The first notebook name the sheet prefers for submissions, else the reference's name. Only
+    a plain file name counts (submissions are matched by name): ``../x.ipynb`` would write outside."""
+    return next((n for n in sheet.spec.submission.filenames
+                 if n.endswith(".ipynb") and Path(n).name == n and n != ".ipynb"), reference.name)
 
 
 def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:

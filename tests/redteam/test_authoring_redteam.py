@@ -125,6 +125,23 @@ def test_a_manual_answer_left_in_its_tagged_cell_is_refused(tmp_path):
 
 
 @pytest.mark.runs_code
+@pytest.mark.xfail(reason="a code cell tagged grader:<manual answer> is handed out as it is when unmarked "
+                          "(it may be a cell students only run, whose output the TA grades): its "
+                          "solution code, worth only manual points, reaches students", strict=True)
+def test_a_manual_code_answer_left_unmarked_is_refused(tmp_path):
+    sheet, path = _scaffold(tmp_path)
+
+    def answer_in_code(nb):
+        cell = next(c for c in nb.cells if "grader:3-explanation" in c.metadata.get("tags", []))
+        nb.cells[nb.cells.index(cell)] = v4.new_code_cell(
+            "shrink = 0.25 ** 10  # sigma' <= 1/4: the product of ten derivatives at most",
+            metadata={"tags": ["grader:3-explanation"]})
+    _edit(sheet, path, answer_in_code)
+    with pytest.raises(SheetError, match=r"grader:3-explanation"):
+        assign(sheet, tmp_path / "out", ProcessRunner())
+
+
+@pytest.mark.runs_code
 @pytest.mark.xfail(reason="a manual answer found by its heading (locate.heading, no grader: tag) is not "
                           "looked for in the handout: the reference's text reaches students", strict=True)
 def test_a_manual_answer_located_by_heading_is_refused(tmp_path):
@@ -138,7 +155,7 @@ def test_a_manual_answer_located_by_heading_is_refused(tmp_path):
         cell = next(c for c in nb.cells if "grader:3-explanation" in c.metadata.get("tags", []))
         cell.metadata.pop("tags")
     _edit(sheet, path, untag)
-    with pytest.raises(SheetError, match=r"answer"):
+    with pytest.raises(SheetError, match=r"3-explanation"):
         assign(sheet, tmp_path / "out", ProcessRunner())
 
 
@@ -205,6 +222,18 @@ def test_assign_onto_a_file_path_is_one_clear_line(target, tmp_path):
     assert result.exit_code == 2 and "names a file: give the folder" in result.output, result.output
     assert (tmp_path / "a-file.txt").read_text() == "keep me"
     assert not (tmp_path / "handout").exists()
+
+
+@pytest.mark.runs_code
+def test_a_submission_filename_with_a_path_never_writes_outside_the_out_folder(tmp_path):
+    sheet, _ = _scaffold(tmp_path)
+    yaml_path = sheet.folder / "sheet.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("[demo.ipynb]", "[../../escape.ipynb, sub/x.ipynb]"))
+    sheet = load_sheet(sheet.folder)
+    lock_sheet(sheet, ProcessRunner())
+    made = assign(sheet, tmp_path / "out" / "deep", ProcessRunner())
+    assert made.path == tmp_path / "out" / "deep" / "solution.ipynb"
+    assert not (tmp_path / "escape.ipynb").exists()
 
 
 @pytest.mark.runs_code
