@@ -7,7 +7,7 @@ SHEET_YAML = """\
 # {id}: a new sheet made by `grader new`. It works as it is: edit it, then
 #   grader lock {id}; grader assign {id} -o handout/; grader check-reference {id}
 # `grader schema sheet` lists every field; docs/writing-a-sheet.md walks through a sheet.
-id: {id}
+id: "{id}"                      # quoted: an id like 3 or 1.5 stays text
 title: "{id}: a new exercise sheet"
 source: ""                     # the document the sheet comes from
 submission:

@@ -259,6 +259,12 @@ def test_new_refuses_a_hostile_id_cleanly_and_writes_nothing(sheet_id, tmp_path)
     assert [str(p) for p in root.rglob("*") if p.is_file()] == []
 
 
+@pytest.mark.parametrize("sheet_id", ["3", "1.5", "012", "true", "no", "null"])
+def test_a_new_sheet_whose_id_reads_as_a_yaml_number_or_bool_loads(sheet_id, tmp_path):
+    made = new_sheet(sheet_id, tmp_path)
+    assert load_sheet(made.sheet_dir).id == sheet_id
+
+
 def test_new_with_the_id_of_a_bundled_sheet_says_which_one_lock_would_find(tmp_path):
     made = new_sheet("inf264-ex4", tmp_path)  # tests run from the checkout: the bundled one wins
     assert made.shadowed_by is not None and made.shadowed_by.resolve() != made.sheet_dir
