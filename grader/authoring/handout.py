@@ -10,7 +10,7 @@ Per reference cell, in order:
 - a Markdown cell with marker lines is refused (tag it ``solution`` instead).
 
 Every code cell loses its outputs and execution count, an emptied cell its attachments (a pasted
-image of the solution); the tags ``solution`` and ``hidden`` are removed, every other tag
+image of the solution); the tags ``solution`` and ``hidden`` (in any case) are removed, every other tag
 (``grader:<answer>`` locating a manual answer) is kept, as are cell ids. Metadata is kept only
 where it cannot carry the author's work: a cell keeps its tags and editable/deletable flags, the
 notebook its kernel (Colab's file names, widget state and execution records are dropped). A
@@ -51,7 +51,7 @@ def build_handout(reference: NotebookNode, where: str) -> Handout:
     emptied: set[int] = set()
     dropped = 0
     for number, cell in enumerate(reference.cells, 1):
-        tags = list(cell.get("metadata", {}).get("tags", []))
+        tags = _own_tags(cell)
         if HIDDEN_TAG in tags:
             dropped += 1
             continue
@@ -72,6 +72,15 @@ def build_handout(reference: NotebookNode, where: str) -> Handout:
     return Handout(notebook, frozenset(emptied), dropped)
 
 
+def _own_tag(tag: object) -> object:
+    """A tag as compared with ours: ``Solution`` or `` hidden`` typed in Jupyter's tag box count."""
+    return tag.strip().lower() if isinstance(tag, str) else tag
+
+
+def _own_tags(cell: NotebookNode) -> list[object]:
+    return [_own_tag(t) for t in cell.get("metadata", {}).get("tags", [])]
+
+
 def describe_cell(cell: NotebookNode, number: int) -> str:
     ident = f", id {cell['id']}" if cell.get("id") else ""
     return f"cell {number} ({cell.cell_type}{ident})"
@@ -81,7 +90,7 @@ def _handout_cell(cell: NotebookNode, solution: bool) -> tuple[NotebookNode, boo
     """The cell as students get it, and whether solution text was taken out of it."""
     new = copy.deepcopy(cell)
     new.metadata = _kept(new.get("metadata", {}), CELL_METADATA)
-    tags = [t for t in new.metadata.get("tags", []) if t not in (SOLUTION_TAG, HIDDEN_TAG)]
+    tags = [t for t in new.metadata.get("tags", []) if _own_tag(t) not in (SOLUTION_TAG, HIDDEN_TAG)]
     if "tags" in new.metadata:
         if tags:
             new.metadata["tags"] = tags

@@ -44,6 +44,16 @@ def test_a_marker_spelt_differently_in_a_markdown_cell_is_refused():
         build_handout(reference, "ref")
 
 
+@pytest.mark.parametrize("solution, hidden", [("Solution", "Hidden"), ("SOLUTION ", " hidden")])
+def test_a_tag_typed_in_another_case_still_empties_or_drops_its_cell(solution, hidden):
+    reference = v4.new_notebook(cells=[
+        v4.new_markdown_cell("## 1\nSECRET_ANSWER", metadata={"tags": [solution, "grader:1"]}),
+        v4.new_code_cell("SECRET_HELPER = 1", metadata={"tags": [hidden]})])
+    handout = build_handout(reference, "ref")
+    assert [c.source for c in handout.notebook.cells] == ["## 1\n_Your answer here._"]
+    assert handout.notebook.cells[0].metadata.tags == ["grader:1"] and handout.dropped == 1
+
+
 # --- what else a reference carries into the handout ------------------------------------------------
 
 def _leaky_reference() -> nbformat.NotebookNode:
