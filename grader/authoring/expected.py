@@ -44,16 +44,19 @@ def where_expected(sheet: Sheet, run: RunResult, notebook: Path | None) -> list[
     # a name the sheet reads itself is no misspelling of another ('sigmoid' for 'dsigmoid')
     read = {*sheet.spec.answer_names(), *(check.answer for _, check in sheet.spec.checks())}
     assigned = [n for _, kind, src in cells if kind == "code" for n in _assigned(src) if n not in read]
+    raised = {e.index + 1 for e in run.cell_errors}
     lines = []
     for name, task in missing_names(sheet, run).items():
-        lines.append(f"{name!r} (task {task.id}): {_cell_for(name, task, cells)}"
+        lines.append(f"{name!r} (task {task.id}): {_cell_for(name, task, cells, raised)}"
                      + did_you_mean(name, assigned))
     return lines
 
 
-def _cell_for(name: str, task: Task, cells: list[tuple[int, str, str]]) -> str:
+def _cell_for(name: str, task: Task, cells: list[tuple[int, str, str]], raised: set[int]) -> str:
     word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
     used = next((n for n, kind, src in cells if kind == "code" and word.search(src)), None)
+    if used in raised and name in _assigned(cells[used - 1][2]):
+        return f"cell {used} assigns it but raised before"
     if used is not None:
         return f"cell {used} mentions it but does not define it at top level"
     heading = _task_heading(task)

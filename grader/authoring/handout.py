@@ -34,7 +34,7 @@ SOLUTION_TAG = "solution"
 HIDDEN_TAG = "hidden"
 ANSWER_HERE = "_Your answer here._"
 CODE_HERE = f"{YOUR_CODE}\n..."
-CELL_METADATA = ("tags", "editable", "deletable")
+CELL_METADATA = ("tags", "editable", "deletable", "raw_mimetype", "format")  # the last two: raw cells
 NOTEBOOK_METADATA = ("kernelspec", "language_info")
 
 
