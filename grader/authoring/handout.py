@@ -132,6 +132,11 @@ def read_notebook(path: Path, where: str) -> NotebookNode:
         notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
     except (OSError, ValueError) as exc:  # not UTF-8, not JSON, not a notebook: the reference is broken
         raise SheetError(f"{where}: {path} is not a readable notebook: {exc}") from None
+    try:  # the handout is validated when written: an invalid reference is told as such, first
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as exc:
+        raise SheetError(f"{where}: {path} is not a valid notebook (nbformat {notebook.nbformat}."
+                         f"{notebook.nbformat_minor}): {str(exc).splitlines()[0]}") from None
     return cast(NotebookNode, notebook)
 
 

@@ -111,6 +111,19 @@ def test_a_handout_from_an_old_reference_is_valid_nbformat_with_unique_ids(tmp_p
     assert unique, (written.nbformat_minor, ids)
 
 
+@pytest.mark.parametrize("damage", ["4.4 with ids", "tags as text"])
+def test_an_invalid_reference_is_one_sheet_error_naming_it(damage, tmp_path):
+    raw = json.loads(nbformat.writes(v4.new_notebook(cells=[
+        v4.new_code_cell("# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n")])))
+    if damage == "4.4 with ids":  # ids are nbformat 4.5: some editors save them under 4.4
+        raw["nbformat_minor"] = 4
+    else:
+        raw["cells"][0]["metadata"]["tags"] = "solution"
+    (tmp_path / "ref.ipynb").write_text(json.dumps(raw))
+    with pytest.raises(SheetError, match=r"ref: .*ref.ipynb is not a valid notebook \(nbformat 4\.\d\)"):
+        read_notebook(tmp_path / "ref.ipynb", "ref")
+
+
 # --- grader assign on a sheet: leaks the sandbox run does or does not catch -----------------------
 
 def _scaffold(tmp_path: Path, sheet_id: str = "demo"):
