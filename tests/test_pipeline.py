@@ -85,3 +85,13 @@ def test_a_backend_that_fails_midway_still_leaves_a_gradebook(subs, tmp_path):
     with pytest.raises(OSError, match="the pool broke"):
         grade_batch(load_sheet("inf264-ex4"), subs, tmp_path / "out", ProcessRunner(), backend=Dies())
     assert "alice" in (tmp_path / "out" / "gradebook.csv").read_text()
+
+
+def test_the_class_files_are_built_without_the_located_answers(subs, tmp_path):
+    """A manual point's located answer can weigh megabytes: report.json keeps it, the batch's
+    in-memory rows (gradebook, summary, the result) do not, so memory does not grow with it."""
+    result = grade_batch(load_sheet("inf264-ex4"), subs, tmp_path / "out", ProcessRunner())
+    on_disk = (tmp_path / "out" / "alice" / "report.json").read_text()
+    assert '"located": {' in on_disk
+    manual = [c for r in result.reports for t in r.tasks for c in t.checks if c.kind == "manual"]
+    assert manual and all(c.located is None for c in manual)

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from grader.grading import sanity
-from grader.grading.sanity import after_batch, before_batch, defined_names
+from grader.grading.discover import discover
+from grader.grading.sanity import after_batch, defined_names
 from grader.grading.score import failed_report, score
 from grader.harness import wire
 from grader.report import RunInfo
@@ -15,6 +16,10 @@ from grader.sheet import load_sheet
 from grader.sheet.lock import load_lock
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "submissions_example"
+
+
+def before_batch(sheet, folder):
+    return sanity.before_batch(sheet, discover(folder))
 
 
 def test_submissions_of_another_sheet_are_named_before_the_batch():
@@ -51,9 +56,12 @@ def test_a_notebook_cut_at_the_size_limit_is_still_read(tmp_path, monkeypatch):
     assert "none of the 1 submissions" in before_batch(load_sheet("kiel-lab4"), tmp_path)[0]
 
 
-def test_an_empty_or_missing_folder_gets_no_warning(tmp_path):
+def test_an_empty_folder_or_a_vanished_file_gets_no_warning(tmp_path):
     assert before_batch(load_sheet("inf264-ex4"), tmp_path) == []
-    assert before_batch(load_sheet("inf264-ex4"), tmp_path / "nowhere") == []
+    (tmp_path / "anna.py").write_text("dL_dw1 = 2.0\n")
+    subs = discover(tmp_path)
+    (tmp_path / "anna.py").unlink()  # gone between discovery and the look
+    assert sanity.before_batch(load_sheet("kiel-lab4"), subs) == []
 
 
 def _reports(sheet_id, answers):

@@ -102,7 +102,8 @@ def _refuse_slips(backend: str, isolation: str, submissions: Path, out: Path) ->
 def _batch(spec: Sheet, submissions: Path, out: Path, runner: Runner, backend: Backend, *, force: bool,
            quiet: bool) -> BatchResult:
     """The batch with a progress display; the first sandbox loads while the grading code does."""
-    if backend.in_process(len(discover(submissions))):
+    found = discover(submissions)
+    if backend.in_process(len(found)):
         runner.warm_up(spec.spec.executor)
     try:
         from grader.cli.progress import BatchProgress, summary_table
@@ -111,7 +112,7 @@ def _batch(spec: Sheet, submissions: Path, out: Path, runner: Runner, backend: B
         if not quiet:
             typer.echo(f"Grading {spec.id} from {submissions} (isolation: {runner.isolation})")
         with BatchProgress(quiet) as progress:
-            result = grade_batch(spec, submissions, out, runner, backend=backend, force=force,
+            result = grade_batch(spec, submissions, out, runner, backend=backend, force=force, subs=found,
                                  on_report=progress.on_report, on_plan=progress.on_plan,
                                  on_warning=progress.on_warning)
     finally:

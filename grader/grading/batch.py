@@ -12,7 +12,7 @@ The gradebook is rebuilt from the per-student reports.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +75,17 @@ def previous_report(folder: Path) -> ScoreReport | None:
         return None
 
 
+def _row(folder: Path) -> ScoreReport | None:
+    """A report as the class-wide files need it: without the located answers of manual points
+    (up to megabytes each), so the grader's memory does not grow with them over a batch."""
+    report = previous_report(folder)
+    if report is None or not any(c.located for t in report.tasks for c in t.checks):
+        return report
+    tasks = [t.model_copy(update={"checks": [c.model_copy(update={"located": None}) for c in t.checks]})
+             for t in report.tasks]
+    return report.model_copy(update={"tasks": tasks})
+
+
 def _is_current(report: ScoreReport | None, sub: Submission, fingerprint: str, data: str) -> bool:
     """Same submission bytes, same expected answers, same data (e.g. genuine MNIST vs subset)."""
     return (report is not None and report.lock_sha256 == fingerprint and report.data == data
@@ -83,17 +94,19 @@ def _is_current(report: ScoreReport | None, sub: Submission, fingerprint: str, d
 
 def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
                 backend: Backend | None = None, force: bool = False,
+                subs: Sequence[Submission] | None = None,
                 on_report: Callable[[ScoreReport], None] | None = None,
                 on_plan: Callable[[int, int], None] | None = None,
                 on_warning: Callable[[str], None] | None = None) -> BatchResult:
     """Grade what is missing or changed; ``on_plan(to_grade, kept)`` is called before starting,
-    ``on_warning`` with each thing the TA should know before the results (a wrong sheet?).
+    ``on_warning`` with each thing the TA should know before the results (a wrong sheet?);
+    ``subs``: what :func:`discover` found in ``submissions``, if the caller has looked already.
 
     Whatever a submission does, the batch goes on and the gradebook, lms.csv and the summary are
     written (also when the backend itself fails: then its exception follows)."""
     lock = ready_lock(sheet)
     record = lock.calibrations.get(identity(sheet))
-    subs = discover(submissions)
+    subs = list(discover(submissions) if subs is None else subs)
     check_out(submissions, out, subs)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
@@ -103,7 +116,7 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
             if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, label)]
     if on_plan:
         on_plan(len(todo), len(subs) - len(todo))
-    warnings = [*discovery_warnings(subs), *sanity.before_batch(sheet, submissions)]
+    warnings = [*discovery_warnings(subs), *sanity.before_batch(sheet, subs)]
     for warning in warnings:
         if on_warning:
             on_warning(warning)
@@ -119,7 +132,7 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
             if on_report:
                 on_report(report)
     finally:
-        reports = [r for s in subs if (r := previous_report(out / s.student))]
+        reports = [r for s in subs if (r := _row(out / s.student))]
         warnings += [w for w in sanity.after_batch(sheet, reports) if w not in warnings]
         gradebook = write_batch(Batch(sheet, reports, warnings), out)
     resumed = [s.student for s in subs if s.student not in graded]

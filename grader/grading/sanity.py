@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from grader.grading.discover import discover
+from grader.grading.discover import Submission
 from grader.report import ScoreReport
 from grader.sheet import Sheet, SheetError, all_sheet_ids, load_sheet
 
@@ -80,13 +80,13 @@ def _shown(names: Sequence[str], n: int = 3) -> str:
     return ", ".join(names[:n]) + (" …" if len(names) > n else "")
 
 
-def before_batch(sheet: Sheet, submissions: Path) -> list[str]:
+def before_batch(sheet: Sheet, subs: Sequence[Submission]) -> list[str]:
     """Warnings when the submissions look written for another sheet (or for none of them)."""
     try:
-        found = [set().union(*map(defined_names, _sources(s.path, s.kind))) for s in discover(submissions)
-                 if s.kind in ("folder", "notebook", "script")]
+        read = [list(_sources(s.path, s.kind)) for s in subs if s.kind in ("folder", "notebook", "script")]
     except OSError:
         return []  # an unreadable folder is reported by the batch itself
+    found = [set().union(*map(defined_names, texts)) for texts in read if texts]  # only what was read
     if not found:
         return []
     known = _known(sheet)

@@ -7,6 +7,7 @@ from importlib.metadata import version
 from typing import Any
 
 from grader.checks import Context, Outcome, ProbeResult, run_check
+from grader.checks.usable import check_problem
 from grader.harness import wire
 from grader.report import CellErrorInfo, CheckResult, RunInfo, ScoreReport, TaskResult, pending_points
 from grader.report.located import Located
@@ -14,15 +15,17 @@ from grader.sandbox.job import ProbeOutcome, RunResult
 from grader.sheet import Sheet
 from grader.sheet.datasets import graded_on, identity
 from grader.sheet.lock import SheetLock
+from grader.sheet.public_lock import PublicLock, public_lock
 from grader.sheet.spec import Check
 
 _EXCERPT = 2000
 _TA_NOTE = 2000
+_PUBLIC: dict[tuple[str, str], PublicLock] = {}  # (sheet folder, lock fingerprint) -> its public part
 GRADER_FAILED = ("the grader failed on this submission (an internal error, not something in your work); "
                  "your TA has been told and will grade it again")
 
 
-def _decode_answers(run: RunResult) -> tuple[dict[str, Any], list[str]]:
+def decode_answers(run: RunResult) -> tuple[dict[str, Any], list[str]]:
     answers, broken = {}, []
     for name, raw in run.answers.items():
         try:
@@ -32,7 +35,7 @@ def _decode_answers(run: RunResult) -> tuple[dict[str, Any], list[str]]:
     return answers, broken
 
 
-def _decode_probes(outcomes_by_name: dict[str, list[ProbeOutcome]]) -> dict[str, list[ProbeResult]]:
+def decode_probes(outcomes_by_name: dict[str, list[ProbeOutcome]]) -> dict[str, list[ProbeResult]]:
     probes: dict[str, list[ProbeResult]] = {}
     for name, outcomes in outcomes_by_name.items():
         results = []
@@ -71,11 +74,11 @@ def run_info(run: RunResult, file: str, isolation: str, workdir: str = "") -> Ru
 
 def run_context(sheet: Sheet, run: RunResult, lock: SheetLock | None) -> tuple[Context, list[str]]:
     """What the checks see of a run (and the answers that could not be decoded)."""
-    answers, broken = _decode_answers(run)
+    answers, broken = decode_answers(run)
     expected, expected_probes = lock.decoded() if lock else ({}, {})
-    ctx = Context(sheet=sheet, answers=answers, probes=_decode_probes(run.probes), expected=expected,
+    ctx = Context(sheet=sheet, answers=answers, probes=decode_probes(run.probes), expected=expected,
                   expected_probes=expected_probes, run_problem=run_problem(run), removed=run.removed,
-                  predictions=_decode_probes(run.predictions), figures=run.figures,
+                  predictions=decode_probes(run.predictions), figures=run.figures,
                   calibration=lock.calibrations.get(identity(sheet)) if lock else None,
                   training=run.training)
     return ctx, broken
@@ -92,11 +95,23 @@ def _judge(check: Check, ctx: Context, broken: list[str], problems: list[str]) -
         return Outcome("error", 0.0, f"`{check.answer}`: {GRADER_FAILED}")
 
 
+def public_part(sheet: Sheet, lock: SheetLock) -> PublicLock:
+    """The public lock of a sheet, made once per lock (every report of a batch uses it)."""
+    key = (str(sheet.folder), lock.fingerprint)
+    if key not in _PUBLIC:
+        if len(_PUBLIC) > 16:
+            _PUBLIC.clear()
+        _PUBLIC[key] = public_lock(sheet, lock)
+    return _PUBLIC[key]
+
+
 def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: RunInfo,
           sha256: str = "", located: Mapping[str, Located] | None = None) -> ScoreReport:
     """``located``: each manual point's answer as found in the submission (grading.locate)."""
     located = located or {}
     ctx, broken = run_context(sheet, run, lock)
+    public = public_part(sheet, lock)
+    seen = iter(public.checks)  # in the order of sheet.spec.checks()
     tasks, total, problems = [], 0.0, list[str]()
     for task in sheet.spec.tasks:
         results, earned = [], 0.0
@@ -108,7 +123,8 @@ def score(sheet: Sheet, lock: SheetLock, run: RunResult, *, student: str, info: 
                                        score=round(points * outcome.credit, 6),
                                        max_score=round(points, 6), message=outcome.message,
                                        details=outcome.details, located=located.get(check.answer)
-                                       if check.kind == "manual" else None))
+                                       if check.kind == "manual" else None,
+                                       problem=check_problem(next(seen), public, ctx, broken)))
         tasks.append(TaskResult(id=task.id, title=task.title, checks=results, max_score=task.points,
                                 score=round(earned, 6)))
         total += earned

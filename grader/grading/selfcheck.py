@@ -19,7 +19,7 @@ from grader.checks.usable import check_problem
 from grader.frozen import Frozen
 from grader.grading.discover import Submission, SubmissionProblem, discover
 from grader.grading.plan import data_files, job_of, prepare_run
-from grader.grading.score import _decode_answers, _decode_probes, run_info, run_problem
+from grader.grading.score import decode_answers, decode_probes, run_info, run_problem
 from grader.report import RunInfo
 from grader.report.format_view import FormatView, Row, format_view
 from grader.report.textsafe import one_line
@@ -129,8 +129,8 @@ class RunSeen:
 
 def rows(public: PublicLock, run: RunResult) -> list[Row]:
     """Each check of the sheet with the first reason its answer cannot be checked (or None)."""
-    answers, broken = _decode_answers(run)
-    seen = RunSeen(answers, _decode_probes(run.probes), _decode_probes(run.predictions), run.removed,
+    answers, broken = decode_answers(run)
+    seen = RunSeen(answers, decode_probes(run.probes), decode_probes(run.predictions), run.removed,
                    run_problem(run))
     return [Row(c.task, c.answer, check_problem(c, public, seen, broken)) for c in public.checks]
 

@@ -40,6 +40,9 @@ class CheckResult(Frozen):
     message: str
     details: CheckDetails = CheckDetails()
     located: Located | None = Field(None, description="manual points: the student's answer as found")
+    problem: str | None = Field(None, description="why the answer cannot be used, in terms of form only "
+                                "(missing, unreadable, wrong type or shape, a visible probe raising or "
+                                "returning the wrong form): what the format visibility and grader check show")
 
 
 class TaskResult(Frozen):

@@ -67,7 +67,8 @@ def format_view(info: RunInfo, rows: Iterable[Row]) -> FormatView:
 
 
 def report_rows(report: ScoreReport) -> list[Row]:
-    """A graded report's rows: a check in error could not use the answer (missing, unreadable);
-    the message of a passed or failed check speaks of correctness, so it is left out."""
-    return [Row(task.id, c.answer, c.message if c.status == "error" else None)
+    """A graded report's rows: each check's problem as grading judged it against the public lock
+    (what ``grader check`` says); else, for a check in error, its message (it could not use the
+    answer). The message of a passed or failed check speaks of correctness: it is left out."""
+    return [Row(task.id, c.answer, c.problem or (c.message if c.status == "error" else None))
             for task in report.tasks for c in task.checks]

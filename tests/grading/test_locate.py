@@ -184,8 +184,8 @@ def test_seed004_answers_to_the_waterloo_manual_points_are_located_by_heading():
     assert "σ′" in found["q5-plot-and-vanishing-gradient"].blocks[0].text
     assert found["q6-tanh-discussion"].how == "heading"
     assert "tanh" in found["q6-tanh-discussion"].blocks[0].text
-    # the transcription has no section 1 (the seed's equations of question 1 are not in it)
-    assert found["q1-equations"].how == "not_located"
+    assert found["q1-equations"].how == "heading"  # the seed's handwritten equations of question 1
+    assert "w_{31}(w_{11}x_1" in found["q1-equations"].blocks[0].text
 
 
 def test_a_script_is_not_a_notebook_and_shows_its_source(tmp_path):

@@ -151,11 +151,6 @@ def test_a_function_that_returns_the_wrong_form_is_named_without_the_expected_va
 
 @pytest.mark.runs_code
 @pytest.mark.sandbox
-@pytest.mark.xfail(strict=True, reason=(
-    "#17 asks that `grader check` and the service's `format` visibility say the same thing; for a wrong "
-    "type or shape grading's check is `failed` (not `error`), so the service's format view shows no "
-    "problem where `grader check` shows one. The text is ready (grader.checks.usable.check_problem, which "
-    "takes grading's Context); scoring must put it in each check of the report (score.py, goldens)"))
 def test_the_service_format_view_names_a_wrong_shape_as_grader_check_does(tmp_path):
     script = tmp_path / "shapes.py"
     script.write_text(FORMED + "W1_shape = (3, 2, 1)\nH2_size = 'two'\n"
@@ -166,7 +161,7 @@ def test_the_service_format_view_names_a_wrong_shape_as_grader_check_does(tmp_pa
     with checking_runner(sheet.spec.limits) as runner:
         report = grade_submission(sheet, lock, sub, runner)
         mine = self_check(handout_from_sheet(sheet), sub, runner)
-    assert [c.answer for c in mine.view.problems] == ["H2_size", "W1_shape"]
+    assert [c.answer for c in mine.view.problems] == ["H2_size", "W1_shape", "forward_backward"]
     assert shown(report, "format").checks == mine.view.checks
 
 
