@@ -22,6 +22,7 @@ from grader.sheet import SHEETS_ENV, SheetError, resolve_sheet_dir
 from grader.sheet.spec import SheetSpec
 
 ID_PATTERN = SheetSpec.model_fields["id"].metadata[0].pattern
+MAX_ID = 64
 # names Windows cannot hold (with any extension), nor a name ending in a dot: a course repository,
 # or the handout named after the id, is cloned and opened on Windows too
 _WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com\d|lpt\d)(\..*)?|.*\.")
@@ -50,6 +51,9 @@ def new_sheet(sheet_id: str, root: Path) -> Scaffold:
     if not re.fullmatch(ID_PATTERN, sheet_id):
         raise SheetError(f"{sheet_id!r} is not a sheet id: lower-case letters, digits, '.', '_' and '-', "
                          "starting with a letter or digit")
+    if len(sheet_id) > MAX_ID:  # the handout and public lock are named after it: room for a suffix
+        raise SheetError(f"{sheet_id[:20]}… is {len(sheet_id)} characters long: a sheet id has at most "
+                         f"{MAX_ID}")
     if _WINDOWS_RESERVED.fullmatch(sheet_id):
         raise SheetError(f"{sheet_id!r} cannot be a folder or file name on Windows (a reserved device "
                          "name, or a trailing dot): choose another id")

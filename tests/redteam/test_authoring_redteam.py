@@ -279,7 +279,7 @@ def test_assign_over_an_existing_handout_rewrites_it(tmp_path):
 # --- grader new with hostile ids -------------------------------------------------------------------
 
 @pytest.mark.parametrize("sheet_id", ["../x", "a/b", "/abs", "é", "x\n", "con", "nul", "lpt1", "aux.txt",
-                                      "x.", "..", "-x", "a" * 300])
+                                      "x.", "..", "-x", "a" * 250, "a" * 300])
 def test_new_refuses_a_hostile_id_cleanly_and_writes_nothing(sheet_id, tmp_path):
     root = tmp_path / "course"
     root.mkdir()
