@@ -86,8 +86,11 @@ def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:
         if problems:
             raise SheetError(f"the handout of {sheet.id} is refused (nothing written): "
                              + "; ".join(problems))
-        out_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(draft, out_dir / name)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(draft, out_dir / name)
+        except OSError as exc:  # a read-only or foreign folder: the TA's to fix, not a grader bug
+            raise SheetError(f"cannot write the handout of {sheet.id} to {out_dir}: {exc}") from None
     return Assignment(out_dir / name, handout, report)
 
 

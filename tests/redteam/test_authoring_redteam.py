@@ -255,6 +255,14 @@ def test_assign_onto_a_file_path_is_one_clear_line(target, tmp_path):
 
 
 @pytest.mark.runs_code
+def test_assign_into_a_folder_it_cannot_write_is_one_clear_line(tmp_path):
+    sheet, _ = _scaffold(tmp_path)
+    lock_sheet(sheet, ProcessRunner())
+    result = CliRunner().invoke(app, ["assign", str(sheet.folder), "-o", "/sys/grader-redteam-handout"])
+    assert result.exit_code == 2 and "cannot write the handout of demo" in result.output, result.output
+
+
+@pytest.mark.runs_code
 def test_a_submission_filename_with_a_path_never_writes_outside_the_out_folder(tmp_path):
     sheet, _ = _scaffold(tmp_path)
     yaml_path = sheet.folder / "sheet.yaml"
