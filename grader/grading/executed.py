@@ -1,14 +1,17 @@
 """The submission as it ran (grader.report.executed): its cells with the run's own outputs.
 
 Bounded tighter than the harness's outputs, because nbconvert is slow on big pages (about a
-second per 20,000 characters of code, bleach and BeautifulSoup over everything): a cell's source
-to 10,000 characters, 150,000 characters of source and 500,000 of text output in all, 2,000 cells.
-A normal notebook is far below; a hostile one renders in seconds, not minutes.
+second per 12,000 characters of code, 0.7 ms per output, 2 ms per cell: bleach and BeautifulSoup
+over everything): a cell's source to 10,000 characters, 40,000 characters of source (the
+references hold 3,000 to 11,000), 200,000 of text output and 1,000 outputs in all, 500 cells.
+A normal notebook is far below; a hostile one renders in a few seconds (150,000 characters of
+code took 13 s, 28,000 one-character outputs 20 s).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.grading.locate import RunView, output_blocks, read_cells
@@ -17,10 +20,11 @@ from grader.report.executed import ExecutedCell, ExecutedNotebook
 from grader.report.located import LocatedBlock
 from grader.sandbox.job import RunResult
 
-MAX_CELLS = 2_000
+MAX_CELLS = 500
 MAX_CELL_SOURCE = 10_000
-MAX_SOURCE = 150_000
-MAX_OUTPUT_TEXT = 500_000
+MAX_SOURCE = 40_000
+MAX_OUTPUT_TEXT = 200_000
+MAX_OUTPUTS = 1_000
 _CUT = "[more output, not shown here: the page is bounded]"
 
 
@@ -44,19 +48,33 @@ def executed_notebook(path: Path, file: str, run: RunResult) -> ExecutedNotebook
     return _bounded(ExecutedNotebook(file=file, status=status), [(c.kind, c.source) for c in read], view)
 
 
+@dataclass
+class _Room:
+    text: int = MAX_OUTPUT_TEXT
+    outputs: int = MAX_OUTPUTS
+
+    def kept(self, outputs: list[LocatedBlock]) -> list[LocatedBlock]:
+        """The outputs that fit, in order, charged to the room; a note where some did not."""
+        kept = []
+        for block in outputs:
+            size = 0 if block.kind == "image" else len(block.text)
+            if self.outputs > 0 and size <= self.text:
+                kept.append(block)
+                self.outputs, self.text = self.outputs - 1, self.text - size
+        if len(kept) < len(outputs):
+            kept.append(LocatedBlock(kind="output", cell=outputs[0].cell, text=_CUT))
+        return kept
+
+
 def _bounded(page: ExecutedNotebook, cells: list[tuple[str, str]], run: RunView) -> ExecutedNotebook:
     shown: list[ExecutedCell] = []
-    source_room, output_room = MAX_SOURCE, MAX_OUTPUT_TEXT
+    source_room, room = MAX_SOURCE, _Room()
     for index, (kind, source) in enumerate(cells[:MAX_CELLS]):
         body, cut = source[:MAX_CELL_SOURCE], len(source) > MAX_CELL_SOURCE
         if len(body) > source_room:
             break
         source_room -= len(body)
-        outputs = output_blocks(index, run) if kind == "code" else []
-        kept = [b for b in outputs if b.kind == "image" or len(b.text) <= output_room]
-        output_room -= sum(len(b.text) for b in kept)
-        if len(kept) < len(outputs):
-            kept.append(LocatedBlock(kind="output", cell=index + 1, text=_CUT))
+        kept = room.kept(output_blocks(index, run) if kind == "code" else [])
         cell = ExecutedCell(kind=kind if kind in ("markdown", "code") else "raw", cell=index + 1,
                             source=body, truncated=cut, outputs=kept)
         shown.append(cell)

@@ -71,8 +71,11 @@ def _cell(cell: ExecutedCell) -> dict[str, Any]:
 
 
 def _no_tags(text: str) -> str:
-    """Raw HTML in markdown shown as text: an entity is text however a renderer reads it."""
-    return text.replace("<", "&lt;")
+    """Raw HTML and images in markdown shown as text: an entity is text however a renderer reads
+    it, and an escaped bracket starts no image. Attachments are not kept (nbconvert raised on the
+    missing one: a pasted screenshot turned the student's report into a grader error) and the
+    policy blocks any other image."""
+    return text.replace("<", "&lt;").replace("![", "!\\[")
 
 
 def notebook(page: ExecutedNotebook) -> dict[str, Any]:

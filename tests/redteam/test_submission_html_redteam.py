@@ -1,0 +1,102 @@
+"""Red team (#18): submission.html, the notebook as it ran, against a hostile student.
+
+The page must run no student script, load nothing, link nowhere but http(s)/mailto, and cost the
+host a few seconds at most whatever the notebook and its run hold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.grading.executed import MAX_OUTPUTS, executed_notebook
+from grader.report.writers.submission_html import render
+from grader.sandbox.job import CellOutput, CellOutputs, RunResult
+
+
+def code(source: str) -> dict:
+    return {"cell_type": "code", "source": source, "metadata": {}, "outputs": []}
+
+
+def md(source: str, kind: str = "markdown") -> dict:
+    return {"cell_type": kind, "source": source, "metadata": {}}
+
+
+def page_of(tmp_path: Path, cells: list[dict], outputs: list[CellOutputs] | None = None,
+            name: str = "alice.ipynb") -> str:
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return render(executed_notebook(path, name, RunResult(status="completed", outputs=outputs or [])))
+
+
+def _flood(cells: int) -> list[CellOutputs]:
+    """What a cell alternating print() and print(file=sys.stderr) leaves: 20 outputs, each kept."""
+    return [CellOutputs(cell=i, outputs=[CellOutput(kind="text", text="y", name=("stdout", "stderr")[j % 2])
+                                         for j in range(20)]) for i in range(cells)]
+
+
+def test_an_output_flood_is_bounded_by_count(tmp_path: Path) -> None:
+    """FIXED. 2,000 code cells (the default max_cells) of 20 one-character outputs: each output
+    costs nbconvert ~0.7 ms whatever its size, so the page took 27 s of host time and 10 MB; the
+    text budget alone never stopped it. Now at most 1,000 outputs (and 500 cells) are shown."""
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps({"cells": [code("print(1)")] * 2000, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    executed = executed_notebook(path, "n.ipynb", RunResult(status="completed", outputs=_flood(2000)))
+    shown = sum(len(c.outputs) for c in executed.cells)
+    assert shown <= MAX_OUTPUTS + len(executed.cells), shown
+    assert executed.omitted > 0
+    assert len(render(executed)) < 2_500_000
+
+
+def test_code_at_the_source_bound_gives_a_small_page(tmp_path: Path) -> None:
+    """FIXED. 150,000 characters of ordinary code were within the bound and took 13 s (bleach and
+    BeautifulSoup over the highlighted code) and 3.6 MB; now 40,000 characters are shown."""
+    page = page_of(tmp_path, [code("a = (1, 2) + b[3] * c\n" * 450) for _ in range(15)])
+    assert len(page) < 1_500_000 and "more cells not shown" in page
+
+
+@pytest.mark.parametrize("link", [
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "&#106;avascript:alert(1)", "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "data:image/svg+xml,<svg onload=alert(1)>",
+    "vbscript:msgbox(1)", "file:///etc/passwd", "attachment:evil.png",
+])
+def test_no_link_or_source_but_http_mailto_anchor_or_png(tmp_path: Path, link: str) -> None:
+    page = page_of(tmp_path, [md(f"[click]({link}) ![img]({link})\n\n[ref][r]\n\n[r]: {link}")])
+    urls = re.findall(r'\b(?:href|src)="([^"]*)"', page)
+    assert not [u for u in urls if not u.startswith(("http", "mailto:", "#", "data:image/png"))], urls
+
+
+def test_student_html_in_code_markdown_raw_outputs_and_the_file_name_stays_text(tmp_path: Path) -> None:
+    evil = "</textarea></script><script>alert(1)</script><img src=x onerror=alert(1)><style>*{}</style>"
+    outputs = [CellOutputs(cell=1, outputs=[CellOutput(kind="text", text=evil),
+                                            CellOutput(kind="image", png_base64="PHN2Zz4=")])]
+    page = page_of(tmp_path, [md(evil), code(evil), md(evil, "raw"), md("$" + evil + "$")], outputs,
+                   name=evil + ".ipynb")
+    assert "<script>alert" not in page and "<img src=x" not in page and "<style>*{}" not in page
+    assert page.count("<script") == 0 and "PHN2Zz4=" not in page  # no loader, no non-PNG image
+    assert '<meta http-equiv="Content-Security-Policy"' in page[:page.find("<title")]
+
+
+def test_a_remote_image_is_never_fetched(tmp_path: Path) -> None:
+    """A markdown image of a tracking URL: shown as text; the page's policy (img-src data:) would
+    forbid the request anyway."""
+    page = page_of(tmp_path, [md("![t](https://evil.example/track.png?id=alice)")])
+    policy = re.search(r'Content-Security-Policy" content="([^"]*)"', page)
+    assert policy and "img-src data:" in policy.group(1) and "default-src 'none'" in policy.group(1)
+    assert not re.search(r'<img[^>]*evil\.example', page)
+
+
+@pytest.mark.parametrize("markdown", [
+    "![image.png](attachment:image.png)",  # what Jupyter writes for a pasted screenshot
+    "![a b](<attachment:a b.png>)", "![x][r]\n\n[r]: attachment:r.png", "![x](attachment:&#x61;.png)",
+])
+def test_a_pasted_image_does_not_break_the_page_or_the_report(tmp_path: Path, markdown: str) -> None:
+    """FIXED. The page keeps no attachments, and nbconvert raised InvalidNotebook on the missing
+    one: the batch then replaced the student's whole report by a grader error. Images in markdown
+    are now shown as text."""
+    page = page_of(tmp_path, [md("My plot:\n\n" + markdown)])
+    assert "My plot:" in page and not re.search(r"<img[^>]*attachment", page)
