@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -27,6 +27,9 @@ def fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue  # a list index: the item type is already the candidate
+        if get_origin(current) is dict:
+            current = get_args(current)[1]  # a key of a mapping (an optimizer's name): its value
+            continue
         members = _models(current)
         tagged = [m for m in members if "kind" in m.model_fields and m.model_fields["kind"].default == part]
         if len(members) > 1 and tagged:

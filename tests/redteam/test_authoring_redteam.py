@@ -317,6 +317,15 @@ def test_did_you_mean_names_only_the_close_option():
     assert did_you_mean("x", []) == ""
 
 
+def test_a_mistyped_key_under_a_mapping_gets_its_suggestion(sheet_copy):
+    folder = sheet_copy("kiel-lab4")  # trainings.0.choices.optimizers.<name>.low
+    yaml_path = folder / "sheet.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("{sgd: {low:", "{sgd: {lo:", 1))
+    with pytest.raises(SheetError, match=r"optimizers\.sgd\.lo: Extra inputs are not permitted "
+                                         r"\(did you mean 'low'\?\)"):
+        load_sheet(folder)
+
+
 def test_a_correct_sheet_loads_without_suggestions_and_an_empty_one_is_one_line(tmp_path):
     sheet, _ = _scaffold(tmp_path)
     yaml_path = sheet.folder / "sheet.yaml"
