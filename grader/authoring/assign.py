@@ -122,7 +122,7 @@ def handout_problems(handout: Handout, report: ScoreReport) -> list[str]:
         problems.append("the solution leaked into the handout: " + ", ".join(leaked)
                         + " (mark the lines that compute these answers as solution)")
     problems += [f"cell {n + 1} ({cell.cell_type}, tagged {', '.join(tags)}) keeps the reference's "
-                 f"answer: tag it {SOLUTION_TAG!r}"
+                 f"answer: tag it {SOLUTION_TAG!r} (the tag marks the answer's cell, not the question's)"
                  for n, cell in enumerate(handout.notebook.cells)
                  if n not in handout.emptied and cell.cell_type != "code"
                  and (tags := [t for t in cell.metadata.get("tags", []) if t.startswith(ANSWER_TAG)])]
