@@ -74,7 +74,7 @@ def save_overrides(sheet: Sheet, out: Path, rows: Sequence[Sequence[str]], path:
     new = parse_overrides(sheet, io.StringIO(overrides_text(rows)), path.name, list(graded_reports(out)))
     kept: list[Sequence[str]] = []
     if path.exists():
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
             kept = [[row.get(c) or "" for c in COLUMNS] for row in csv.DictReader(fh)]
     given = {tuple(r[:3]): r for r in rows}
     merged = [given.pop(tuple(r[:3]), r) for r in kept]
@@ -84,7 +84,7 @@ def save_overrides(sheet: Sheet, out: Path, rows: Sequence[Sequence[str]], path:
 
 def read_overrides(sheet: Sheet, path: Path, students: Sequence[str]) -> list[Override]:
     """Every filled row, checked against the sheet and the graded students (SheetError lists all problems)."""
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
         return parse_overrides(sheet, fh, path.name, students)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from grader.report import ScoreReport
 from grader.report.located import Located, LocatedBlock
-from grader.report.overrides import review_template
+from grader.report.overrides import apply_overrides, review_template
 from grader.report.review.grouping import grouped, normalised
 from grader.report.review.pages import write_review
 from grader.report.review.points import Answer
@@ -194,3 +194,19 @@ def test_the_review_server_listens_on_the_ipv6_loopback_it_accepts(graded) -> No
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_overrides_csv_saved_by_a_spreadsheet_keeps_its_rows(served) -> None:
+    """FIXED. Excel's "CSV UTF-8" starts the file with a byte-order mark: its first column was
+    '\\ufeffstudent', so the page ignored the TA's scores, apply-overrides said 'missing columns
+    ['student']', and a save from the page rewrote every kept row without its student id."""
+    client, site, _ = served
+    path = site.out / "overrides.csv"
+    path.write_text("student,task,point,max_points,points,comment\r\n"
+                    "dave_syntax_error,1.4,1.4-c,0.3333,0.3333,kept\r\n", encoding="utf-8-sig")
+    assert "1 of 7 scored" in client.get("review/1.4-1.4-c.html").text
+    form = {"token": site.token, "students-g1": '["alice"]', "points-g1": "1"}
+    assert client.post(PAGE, data=form).status_code == 303
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    assert [(r["student"], r["points"]) for r in rows] == [("dave_syntax_error", "0.3333"), ("alice", "1")]
+    apply_overrides(site.sheet, site.out, path)

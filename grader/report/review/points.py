@@ -85,7 +85,7 @@ def saved_rows(path: Path) -> dict[Key, tuple[str, str]]:
     """The filled rows of an overrides CSV: (student, task, point) → (points, comment)."""
     if not path.exists():
         return {}
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
         return {(r.get("student") or "", r.get("task") or "", r.get("point") or ""):
                 ((r.get("points") or "").strip(), (r.get("comment") or "").strip())
                 for r in csv.DictReader(fh) if (r.get("points") or "").strip()}
