@@ -12,9 +12,10 @@ Per reference cell, in order:
 Every code cell loses its outputs and execution count, an emptied cell its attachments (a pasted
 image of the solution); the tags ``solution`` and ``hidden`` (in any case) are removed, every other tag
 (``grader:<answer>`` locating a manual answer) is kept, as are cell ids. Metadata is kept only
-where it cannot carry the author's work: a cell keeps its tags and editable/deletable flags, the
-notebook its kernel (Colab's file names, widget state and execution records are dropped). A
-reference from which nothing would be removed is refused.
+where it cannot carry the author's work: a cell keeps its tags and editable/deletable flags (a
+raw cell its format), the notebook gets the kernel grading runs, ``python3`` (the author's kernel
+name, Colab's file names, widget state and execution records are dropped). A reference from which
+nothing would be removed is refused.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ HIDDEN_TAG = "hidden"
 ANSWER_HERE = "_Your answer here._"
 CODE_HERE = f"{YOUR_CODE}\n..."
 CELL_METADATA = ("tags", "editable", "deletable", "raw_mimetype", "format")  # the last two: raw cells
-NOTEBOOK_METADATA = ("kernelspec", "language_info")
+# the kernel grading runs (grader.harness.nbrun): the reference's own (an author's conda env) would
+# leave students' Jupyter asking for a kernel they do not have
+KERNEL_METADATA = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                   "language_info": {"name": "python"}}
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def build_handout(reference: NotebookNode, where: str) -> Handout:
                          "reference itself, nothing would be removed")
     notebook = copy.deepcopy(reference)
     notebook.cells = cells
-    notebook.metadata = _kept(notebook.metadata, NOTEBOOK_METADATA)
+    notebook.metadata = nbformat.from_dict(KERNEL_METADATA)  # type: ignore[no-untyped-call]
     return Handout(notebook, frozenset(emptied), dropped)
 
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import nbformat
 from nbformat import v4
 
 from grader.authoring import template
-from grader.authoring.handout import write_notebook
+from grader.authoring.handout import KERNEL_METADATA, write_notebook
 from grader.sheet import SHEETS_ENV, SheetError, resolve_sheet_dir
 from grader.sheet.spec import SheetSpec
 
@@ -89,9 +90,7 @@ def reference_template(sheet_id: str) -> nbformat.NotebookNode:
             cell.metadata["tags"] = tags
         cells.append(cell)
     return cast(nbformat.NotebookNode, v4.new_notebook(  # type: ignore[no-untyped-call]
-        cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}}))
+        cells=cells, metadata=copy.deepcopy(KERNEL_METADATA)))
 
 
 def _shadow(sheet_id: str, sheet_dir: Path) -> Path | None:

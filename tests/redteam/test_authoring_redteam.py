@@ -70,7 +70,8 @@ def _leaky_reference() -> nbformat.NotebookNode:
     widgets = {"application/vnd.jupyter.widget-state+json": {"state": {"w": {
         "model_name": "IntSliderModel", "state": {"value": 42, "description": "SECRET_WIDGET"}}}}}
     return v4.new_notebook(cells=[answer, code], metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "kernelspec": {"display_name": "Python (SECRET_AUTHOR)", "language": "python",
+                       "name": "conda-env-SECRET_AUTHOR-py"},
         "colab": {"name": "solution_SECRET_AUTHOR.ipynb", "provenance": [{"file_id": "SECRET_DRIVE"}]},
         "widgets": widgets, "authors": [{"name": "SECRET_AUTHOR"}]})
 
