@@ -91,8 +91,10 @@ class OutputLog:
         png, plain = bundle.get("image/png"), bundle.get("text/plain")
         if isinstance(png, str):
             self.image(png.replace("\n", ""))
-        elif isinstance(plain, (str, list)):
-            self.text(name, "".join(plain) if isinstance(plain, list) else plain)
+        elif isinstance(plain, str):
+            self.text(name, plain)
+        elif isinstance(plain, list):  # a kernel sends any JSON: a display must not raise in the cell
+            self.text(name, "".join(p for p in plain if isinstance(p, str)))
 
     def image(self, png_base64: str) -> None:
         if len(png_base64) > MAX_PNG:

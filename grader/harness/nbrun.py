@@ -131,7 +131,11 @@ class CappedClient(NotebookClient):
             self.dropped_outputs += 1
             return None
         self.room -= size
-        return super().output(outs, msg, display_id, cell_index)
+        try:
+            return super().output(outs, msg, display_id, cell_index)
+        except nbformat.ValidationError:  # display({'text/plain': [1, 2]}, raw=True): not the kernel dying
+            self.dropped_outputs += 1
+            return None
 
     def summary(self, n_cells: int) -> dict[str, Any]:
         errors: list[dict[str, Any]] = []

@@ -100,3 +100,21 @@ def test_a_pasted_image_does_not_break_the_page_or_the_report(tmp_path: Path, ma
     are now shown as text."""
     page = page_of(tmp_path, [md("My plot:\n\n" + markdown)])
     assert "My plot:" in page and not re.search(r"<img[^>]*attachment", page)
+
+
+@pytest.mark.runs_code
+@pytest.mark.parametrize("executor", ["lean", "nbclient"])
+def test_a_display_the_notebook_format_refuses_loses_no_answer(tmp_path: Path, executor: str) -> None:
+    """FIXED. display({'text/plain': [1, 2]}, raw=True): nbclient refused the output
+    (NotebookValidationError) and the run ended as 'kernel_died', every answer lost; lean raised a
+    TypeError in the cell (its later lines never ran). A kernel sends it without complaint: now the
+    output is dropped (counted) and the run goes on, both ways."""
+    from tests.harness.test_outputs import _run
+
+    cells = ["from IPython.display import display\ndisplay({'text/plain': [1, 2]}, raw=True)\nx = 1",
+             "display({'image/png': ['iVBORw0KGgo', 3]}, raw=True)\n"
+             "display({'text/plain': {'a': 1}}, raw=True)",
+             "print(x)"]
+    result = _run(tmp_path, cells, executor)
+    assert result.status == "completed" and not result.cell_errors, (result.status, result.message)
+    assert [(c.cell, [o.text for o in c.outputs]) for c in result.outputs] == [(2, ["1\n"])]
