@@ -71,14 +71,27 @@ def new_sheet(sheet_id: str, root: Path) -> Scaffold:
         targets[2] / ".gitkeep": "",
     }
     try:
+        _make_folders(targets)
         for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        targets[1].mkdir(parents=True)
         write_notebook(reference_template(sheet_id), targets[1] / "solution.ipynb")
     except OSError as exc:  # a name too long for the file system, a read-only folder
         raise SheetError(f"cannot write the sheet {sheet_id!r} under {root}: {exc}") from None
     return Scaffold(sheet_dir, [*files, targets[1] / "solution.ipynb"], _shadow(sheet_id, sheet_dir))
+
+
+def _make_folders(folders: list[Path]) -> None:
+    """Each folder, or none (a file in the way, a read-only root): a failed ``grader new`` leaves
+    no folder that the next one would refuse to overwrite."""
+    made: list[Path] = []
+    try:
+        for folder in folders:
+            folder.mkdir(parents=True)
+            made.append(folder)
+    except OSError:
+        for folder in reversed(made):
+            folder.rmdir()
+        raise
 
 
 def reference_template(sheet_id: str) -> nbformat.NotebookNode:

@@ -307,6 +307,15 @@ def test_new_refuses_a_hostile_id_cleanly_and_writes_nothing(sheet_id, tmp_path)
     assert [str(p) for p in root.rglob("*") if p.is_file()] == []
 
 
+def test_a_new_sheet_that_cannot_be_written_leaves_nothing_to_refuse_next_time(tmp_path):
+    (tmp_path / "reference").write_text("a file where the folder goes")
+    with pytest.raises(SheetError, match=r"cannot write the sheet 'demo'"):
+        new_sheet("demo", tmp_path)
+    assert not (tmp_path / "sheets" / "demo").exists()
+    (tmp_path / "reference").unlink()
+    assert new_sheet("demo", tmp_path).sheet_dir == tmp_path.resolve() / "sheets" / "demo"
+
+
 @pytest.mark.parametrize("sheet_id", ["3", "1.5", "012", "true", "no", "null"])
 def test_a_new_sheet_whose_id_reads_as_a_yaml_number_or_bool_loads(sheet_id, tmp_path):
     made = new_sheet(sheet_id, tmp_path)
