@@ -4,7 +4,8 @@ For each name the sheet reads but the reference's run did not give, the referenc
 searched: the first code cell that mentions the name (it is there, but not defined at top level:
 local to a function, misspelt where assigned, or after the cell raised), else the Markdown cell
 whose heading names the check's task (the answer belongs below it); and the names the reference
-does assign at top level are offered as "did you mean".
+does assign at top level (other than the sheet's own answers) are offered as "did you mean". A
+script reference is searched as one cell, "the script".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from grader.sheet import Sheet
 from grader.sheet.kinds import FunctionCheck
 from grader.sheet.spec import Task, student_derivations
 
+SCRIPT = 0  # the number of a script reference's only "cell"
 _ASSIGNED = re.compile(r"^(?:def\s+([A-Za-z_]\w*)|([A-Za-z_][\w, ]*?)\s*=[^=])", re.MULTILINE)
 
 
@@ -38,13 +40,15 @@ def missing_names(sheet: Sheet, run: RunResult) -> dict[str, Task]:
     return missing
 
 
-def where_expected(sheet: Sheet, run: RunResult, notebook: Path | None) -> list[str]:
-    """One line per missing name: the cell where the reference was expected to define it."""
-    cells = _cells(notebook)
+def where_expected(sheet: Sheet, run: RunResult, main: Path | None) -> list[str]:
+    """One line per missing name: the cell where the reference (``main``: its notebook or script)
+    was expected to define it."""
+    cells = _cells(main)
     # a name the sheet reads itself is no misspelling of another ('sigmoid' for 'dsigmoid')
     read = {*sheet.spec.answer_names(), *(check.answer for _, check in sheet.spec.checks())}
     assigned = [n for _, kind, src in cells if kind == "code" for n in _assigned(src) if n not in read]
-    raised = {e.index + 1 for e in run.cell_errors}
+    script = bool(cells) and cells[0][0] == SCRIPT
+    raised = {SCRIPT if script else e.index + 1 for e in run.cell_errors}
     lines = []
     for name, task in missing_names(sheet, run).items():
         lines.append(f"{name!r} (task {task.id}): {_cell_for(name, task, cells, raised)}"
@@ -55,10 +59,13 @@ def where_expected(sheet: Sheet, run: RunResult, notebook: Path | None) -> list[
 def _cell_for(name: str, task: Task, cells: list[tuple[int, str, str]], raised: set[int]) -> str:
     word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
     used = next((n for n, kind, src in cells if kind == "code" and word.search(src)), None)
-    if used in raised and name in _assigned(cells[used - 1][2]):
-        return f"cell {used} assigns it but raised before"
+    where = "the script" if used == SCRIPT else f"cell {used}"
+    if used in raised and name in _assigned(dict((n, src) for n, _, src in cells)[used]):
+        return f"{where} assigns it but raised before"
     if used is not None:
-        return f"cell {used} mentions it but does not define it at top level"
+        return f"{where} mentions it but does not define it at top level"
+    if cells and cells[0][0] == SCRIPT:
+        return "the script does not mention it"
     heading = _task_heading(task)
     for n, kind, src in cells:
         title = next((t for t in src.splitlines() if t.startswith("#") and heading.search(t)), None)
@@ -79,14 +86,18 @@ def _assigned(source: str) -> list[str]:
     return names
 
 
-def _cells(notebook: Path | None) -> list[tuple[int, str, str]]:
-    """(1-based number, type, source) of the reference notebook's cells ([] for none or unreadable)."""
-    if notebook is None:
+def _cells(main: Path | None) -> list[tuple[int, str, str]]:
+    """(1-based number, type, source) of the reference notebook's cells; a script is one code cell
+    numbered :data:`SCRIPT` ([] for none or unreadable)."""
+    if main is None:
         return []
     import nbformat
 
     try:
-        nb = nbformat.reads(notebook.read_text(encoding="utf-8"), as_version=4)  # type: ignore[no-untyped-call]
+        text = main.read_text(encoding="utf-8")
+        if main.suffix == ".py":
+            return [(SCRIPT, "code", text)]
+        nb = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
     except (OSError, ValueError):
         return []
     return [(n, c.cell_type, c.source) for n, c in enumerate(nb.cells, 1)]

@@ -15,7 +15,7 @@ from pathlib import Path
 from grader.checks import Context
 from grader.checks.compare import compare
 from grader.checks.statistic import statistic
-from grader.grading.discover import Submission, SubmissionProblem
+from grader.grading.discover import Submission, SubmissionProblem, choose_main
 from grader.grading.score import run_context, run_info, score
 from grader.grading.submission import run_submission
 from grader.harness import wire
@@ -76,14 +76,13 @@ def lock_sheet(sheet: Sheet, runner: Runner) -> SheetLock:
 
 
 def _where_expected(sheet: Sheet, run: RunResult) -> str:
-    from grader.authoring.assign import reference_notebook
     from grader.authoring.expected import where_expected
 
     try:
-        notebook: Path | None = reference_notebook(sheet)
-    except SheetError:  # a script reference: no cells to point at
-        notebook = None
-    lines = where_expected(sheet, run, notebook)
+        main: Path | None = choose_main(sheet.reference_dir, sheet.spec.submission.filenames)
+    except SubmissionProblem:  # the run said so already
+        main = None
+    lines = where_expected(sheet, run, main)
     return ". Where the reference should define them: " + "; ".join(lines) if lines else ""
 
 

@@ -376,6 +376,19 @@ def test_lock_says_the_cell_raised_before_defining_the_answer(tmp_path):
 
 
 @pytest.mark.runs_code
+def test_lock_of_a_script_reference_names_the_script_and_the_misspelling(tmp_path):
+    sheet, path = _scaffold(tmp_path)
+    path.unlink()
+    (path.parent / "solution.py").write_text(
+        "import numpy as np\nyhat = 0.6225\nloss = 0.0713\n"
+        "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n"
+        "def dsigmoid(z):\n    return sigmoid(z) * (1 - sigmoid(z))\n")
+    with pytest.raises(SheetError, match=r"'y_hat' \(task 1\): the script does not mention it "
+                                         r"\(did you mean 'yhat'\?\)"):
+        lock_sheet(sheet, ProcessRunner())
+
+
+@pytest.mark.runs_code
 @pytest.mark.xfail(reason="grader/sheet/lock.py reference_problems does not check a finite_difference's "
                           "`of:`: a typo locks, and check-reference is the first to notice, with no "
                           "did you mean", strict=True)
