@@ -210,3 +210,24 @@ def test_an_overrides_csv_saved_by_a_spreadsheet_keeps_its_rows(served) -> None:
     rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert [(r["student"], r["points"]) for r in rows] == [("dave_syntax_error", "0.3333"), ("alice", "1")]
     apply_overrides(site.sheet, site.out, path)
+
+
+def test_hostile_markdown_in_an_answer_renders_in_bounded_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FIXED. 20 blocks of 20,000 '[' (within the report's bounds) took 5.7 s of markdown-it per
+    point, at grading time too (feedback.html shows the located answers): 23 s a submission on a
+    sheet of four manual points. Now 40,000 characters an answer are rendered as Markdown, the
+    rest shown as text (counted, not timed)."""
+    from grader.report.review import render
+
+    calls: list[int] = []
+    real = render._markdown()
+
+    class Counting:
+        def render(self, text: str) -> str:
+            calls.append(len(text))
+            return real.render(text)
+
+    blocks = [LocatedBlock(kind="markdown", cell=i, text="[" * 20_000) for i in range(1, 21)]
+    monkeypatch.setattr(render, "_markdown", Counting)
+    page = render.located_html(Located(how="tag", detail="tags", blocks=blocks))
+    assert sum(calls) <= render.MAX_MARKDOWN and page.count("[" * 20_000) == 20

@@ -22,6 +22,7 @@ from grader.report.writers.templates import template
 MAX_BLOCKS = 60
 MAX_IMAGES = 12
 MAX_CHARS = 20_000
+MAX_MARKDOWN = 40_000  # characters rendered as Markdown per answer (up to 15 µs each); the rest as text
 MAX_IMAGE_CHARS = 4_000_000
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _LINKS = ("http://", "https://", "mailto:", "#")
@@ -50,26 +51,28 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-def _shown(block: LocatedBlock) -> Shown:
+def _shown(block: LocatedBlock, markdown: bool) -> Shown:
     text = block.text[:MAX_CHARS]
     cut = block.truncated or len(block.text) > MAX_CHARS
     png = block.png_base64 or ""
     if len(png) > MAX_IMAGE_CHARS or not _BASE64.fullmatch(png):
         png, cut = "", True
-    html = Markup(_markdown().render(text)) if block.kind == "markdown" else Markup("")
+    html = Markup(_markdown().render(text)) if block.kind == "markdown" and markdown else Markup("")
     return Shown(block.kind, block.cell, text, html, png, cut)
 
 
 def shown_blocks(located: Located) -> tuple[list[Shown], int]:
     """The blocks to show and how many were left out (here, or already in the report)."""
     shown: list[Shown] = []
-    images = 0
+    images, markdown = 0, MAX_MARKDOWN
     for block in located.blocks[:MAX_BLOCKS]:
         if block.png_base64:
             images += 1
             if images > MAX_IMAGES:
                 continue
-        shown.append(_shown(block))
+        size = min(len(block.text), MAX_CHARS) if block.kind == "markdown" else 0
+        shown.append(_shown(block, size <= markdown))
+        markdown -= size if size <= markdown else 0
     return shown, len(located.blocks) - len(shown) + located.omitted
 
 
