@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.grading.batch import previous_report
 from grader.report import CheckResult, ScoreReport, TaskResult, pending_points
+from grader.report.textsafe import csv_cell, csv_value
 from grader.report.writers import write_batch, write_student
 from grader.report.writers.atomic import write_text
 from grader.report.writers.batch import Batch
@@ -60,12 +61,18 @@ def review_template(sheet: Sheet, out: Path) -> str:
 
 
 def overrides_text(rows: Iterable[Sequence[str]]) -> str:
-    """The overrides CSV of these rows (:data:`COLUMNS` order), as ``grader review`` writes it."""
+    """The overrides CSV of these rows (:data:`COLUMNS` order), as ``grader review`` writes it: a
+    file a TA fills in a spreadsheet, so no cell is a formula (:func:`read_row` undoes that)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return buf.getvalue()
+
+
+def read_row(row: dict[str, str | None]) -> dict[str, str]:
+    """A row of an overrides CSV as written before :func:`overrides_text` kept it from being a formula."""
+    return {c: csv_value(row.get(c) or "") for c in COLUMNS}
 
 
 def save_overrides(sheet: Sheet, out: Path, rows: Sequence[Sequence[str]], path: Path) -> list[Override]:
@@ -75,7 +82,7 @@ def save_overrides(sheet: Sheet, out: Path, rows: Sequence[Sequence[str]], path:
     kept: list[Sequence[str]] = []
     if path.exists():
         with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
-            kept = [[row.get(c) or "" for c in COLUMNS] for row in csv.DictReader(fh)]
+            kept = [[read_row(row)[c] for c in COLUMNS] for row in csv.DictReader(fh)]
     given = {tuple(r[:3]): r for r in rows}
     merged = [given.pop(tuple(r[:3]), r) for r in kept]
     write_text(path, overrides_text([*merged, *given.values()]))
@@ -96,8 +103,8 @@ def parse_overrides(sheet: Sheet, lines: Iterable[str], name: str, students: Seq
     missing = [c for c in ("student", "task", "point", "points") if c not in (reader.fieldnames or [])]
     if missing:
         raise SheetError(f"{name}: missing columns {missing}; expected {COLUMNS}")
-    for line, row in enumerate(reader, 2):
-        where = f"{name} line {line}"
+    for line, raw in enumerate(reader, 2):
+        where, row = f"{name} line {line}", read_row(raw)
         if not (row.get("points") or "").strip():
             continue
         key = (row["task"], row["point"])

@@ -44,6 +44,11 @@ def csv_cell(text: str) -> str:
     return "'" + text
 
 
+def csv_value(cell: str) -> str:
+    """What :func:`csv_cell` was given: its ``'`` dropped again, when it put one there."""
+    return cell[1:] if cell.startswith("'") and csv_cell(cell[1:]) == cell else cell
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)

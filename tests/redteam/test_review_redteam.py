@@ -16,10 +16,10 @@ import pytest
 
 from grader.report import ScoreReport
 from grader.report.located import Located, LocatedBlock
-from grader.report.overrides import apply_overrides, review_template
+from grader.report.overrides import apply_overrides, review_template, save_overrides
 from grader.report.review.grouping import grouped, normalised
 from grader.report.review.pages import write_review
-from grader.report.review.points import Answer
+from grader.report.review.points import Answer, saved_rows
 from grader.report.review.serve import ReviewSite, review_server
 from tests.report.review import conftest
 from tests.report.review.conftest import GOLDEN, tagged, with_located
@@ -80,19 +80,29 @@ def test_anonymous_pages_show_no_student_id_a_ta_can_see(graded) -> None:
     assert not any("alice" in link for link in links), links
 
 
-@pytest.mark.xfail(reason="overrides.csv, the file a TA fills in a spreadsheet, writes student ids as "
-                          "they are: an id from a file named '=HYPERLINK(…).ipynb' is a formula there "
-                          "(gradebook.csv and lms.csv use textsafe.csv_cell); the fix must also undo the "
-                          "quote when the file is read back (parse_overrides, saved_rows, the page's JS)",
-                   strict=True)
-def test_a_student_id_is_no_formula_in_overrides_csv(graded) -> None:
+def test_a_student_id_is_no_formula_in_overrides_csv_and_still_scores(graded) -> None:
+    """FIXED. overrides.csv, the file a TA fills in a spreadsheet, wrote student ids (and
+    comments) as they are: an id from a file named "=2+5+cmd|' calc'!A0.ipynb" was a formula there
+    (gradebook.csv and lms.csv already used textsafe.csv_cell). Now written with a leading quote,
+    read back without it: the template, a save and apply-overrides all name the same student."""
     report = ScoreReport.model_validate_json((GOLDEN / "alice.json").read_text())
     evil = "=2+5+cmd|' calc'!A0"  # discover keeps it: no control character, no '/'
     sheet, out = graded(extra=[with_located(report.model_copy(update={"student": evil}),
                                             lambda s, c: tagged("x"))])
-    rows = list(csv.reader(review_template(sheet, out).splitlines()))
-    assert any(evil in r[0] for r in rows)
+    template = review_template(sheet, out)
+    rows = list(csv.reader(template.splitlines()))
+    assert any(r[0] == "'" + evil for r in rows)
     assert not any(r[0].startswith(("=", "+", "-", "@")) for r in rows[1:]), [r[0] for r in rows[1:]]
+    path = out / "overrides.csv"
+    path.write_text(template.replace("'" + evil + ",1.1,1.1-a-to-e,1,,", "'" + evil + ",1.1,1.1-a-to-e,1,1,"
+                                     "\"@SUM(1)\""))
+    save_overrides(sheet, out, [["alice", "1.1", "1.1-a-to-e", "1", "0.5", "=1+1 is wrong"]], path)
+    text = path.read_text()
+    assert "'=1+1 is wrong" in text and "'@SUM(1)" in text and text.count(evil) == text.count("'" + evil)
+    assert saved_rows(path)[(evil, "1.1", "1.1-a-to-e")] == ("1", "@SUM(1)")
+    merged = {r.student: r for r in apply_overrides(sheet, out, path)}
+    check = next(c for t in merged[evil].tasks for c in t.checks if c.answer == "1.1-a-to-e")
+    assert check.score == 1 and check.details.hint == "@SUM(1)"
 
 
 @pytest.fixture

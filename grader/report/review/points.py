@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.report import ScoreReport
 from grader.report.located import Located
+from grader.report.overrides import read_row
 from grader.report.writers.gradebook_csv import number
 from grader.sheet import Sheet
 
@@ -86,9 +87,9 @@ def saved_rows(path: Path) -> dict[Key, tuple[str, str]]:
     if not path.exists():
         return {}
     with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
-        return {(r.get("student") or "", r.get("task") or "", r.get("point") or ""):
-                ((r.get("points") or "").strip(), (r.get("comment") or "").strip())
-                for r in csv.DictReader(fh) if (r.get("points") or "").strip()}
+        rows = [read_row(r) for r in csv.DictReader(fh)]
+    return {(r["student"], r["task"], r["point"]): (r["points"].strip(), r["comment"].strip())
+            for r in rows if r["points"].strip()}
 
 
 def answers_of(point: Point, reports: Mapping[str, ScoreReport], saved: Mapping[Key, tuple[str, str]],
