@@ -21,6 +21,7 @@ _PREFIX = re.compile(
 BOLD_LEVEL = 7  # below ######: a bold line never ends a real heading's section
 MAX_SCANNED = 100_000  # characters of one cell searched for headings: a huge cell cannot slow a batch
 MAX_HEADINGS = 5_000
+MAX_TITLE = 300  # characters of a heading matched and shown: each point reads every title, twice if not found
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def scan(cell: int, source: str) -> Iterator[Heading]:
         if _FENCE.match(text):
             fenced = not fenced
         elif not fenced and (atx := _ATX.match(text)):
-            yield Heading(cell, line, len(atx.group(1)), _atx_title(atx.group(2)))
+            yield Heading(cell, line, len(atx.group(1)), _atx_title(atx.group(2))[:MAX_TITLE])
         elif not fenced and (bold := _BOLD.match(text)):
             yield Heading(cell, line, BOLD_LEVEL, bold.group(1))
 
