@@ -20,28 +20,12 @@ import pytest
 from grader.sandbox.process import ProcessRunner
 from tests.service.conftest import Live, offer, start_live, write_course
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_FILE = '"><img src=x onerror=alert(1)>.ipynb'
 ROSTER = ("id,name,email\nalice,Alice A,alice@example.org\nbob,Bob B,bob@example.org\n"
           f"mallory,{HOSTILE_NAME},mallory@example.org\n")
 
 pytestmark = [pytest.mark.browser, pytest.mark.runs_code]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must have chromium (.ci/install installs it)")
-        pytest.skip("needs Debian's chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="session")
