@@ -44,11 +44,14 @@ def test_different_answers_are_not_grouped(right: str, wrong: str) -> None:
     assert len(grouped([_answer("a", tagged(right)), _answer("b", tagged(wrong))])) == 2
 
 
-@pytest.mark.xfail(reason="brackets are Markdown noise ('(b)' and '**B**' group by design), so an open "
-                          "and a closed interval group: keeping brackets apart needs a rule for choice "
-                          "labels", strict=True)
-def test_an_open_and_a_closed_interval_are_not_grouped() -> None:
-    assert normalised(tagged("sigmoid maps R to (0, 1)")) != normalised(tagged("sigmoid maps R to [0, 1]"))
+@pytest.mark.parametrize(("right", "wrong"), [
+    ("sigmoid maps R to (0, 1)", "sigmoid maps R to [0, 1]"), ("x in [0, 1)", "x in [0, 1]"),
+])
+def test_an_open_and_a_closed_interval_are_not_grouped(right: str, wrong: str) -> None:
+    """FIXED. Brackets are Markdown noise ('(b)' and '**B**' group), so an open and a closed
+    interval grouped; brackets around a comma are now kept."""
+    assert normalised(tagged(right)) != normalised(tagged(wrong))
+    assert normalised(tagged("(0,1)")) == normalised(tagged("( 0 , 1 )"))
 
 
 def test_near_identical_answers_still_group() -> None:
@@ -168,7 +171,8 @@ def test_scores_out_of_range_or_not_finite_are_refused(served, points: str) -> N
     assert not saved.exists() or "alice" not in saved.read_text()
 
 
-@pytest.mark.parametrize("student", ["..", ".", "%2e%2e", "..%2Freview", "alice%2F..%2F..", "review"])
+@pytest.mark.parametrize("student", ["..", ".", "%2e%2e", "..%2Freview", "alice%2F..%2F..", "review",
+                                     "alice%00", "%2Fetc", "alice%5C..", "~"])
 def test_no_path_outside_a_students_folder_is_served(served, student: str) -> None:
     client, _, _ = served
     assert client.get(f"{student}/submission.html").status_code == 404

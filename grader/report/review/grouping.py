@@ -2,9 +2,10 @@
 
 Two answers group when their normalised text (case, white space between symbols, quotes and
 Markdown and sentence punctuation dropped: "(b)" and "**B**", "z = 0" and "z=0" alike; words
-stay apart: "1, 2" is not "12") and their figures (byte for byte) are the same, and they hold
-the same score and comment so far. An answer that was not located, or was cut to the size
-bound, stands alone: the TA looks at it in full (what was cut may differ).
+stay apart: "1, 2" is not "12"; brackets around a comma stay: "(0, 1)" is not "[0, 1]") and
+their figures (byte for byte) are the same, and they hold the same score and comment so far. An
+answer that was not located, or was cut to the size bound, stands alone: the TA looks at it in
+full (what was cut may differ).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from grader.report.review.points import Answer
 # dropped; operators stay (x < 0 is not x > 0, x != 0 is not x = 0).
 _TOKEN = re.compile(r"[^\W_]+(?:\.\d+)*|!=|[^\w\s]")
 _NOISE = frozenset("*`#~|[](){},;:!?\"'\\′’‘“”.")
+# Brackets around a comma are an interval or a tuple: kept ((0, 1) is not [0, 1]), as other symbols
+_LISTED = re.compile(r"([(\[])([^()\[\]]*,[^()\[\]]*)([)\]])")
+_KEPT = {"(": "⦅", "[": "⟦", ")": "⦆", "]": "⟧"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ def normalised(located: Located) -> str:
     """The answer's text and figures as one comparable key (how it is split in cells aside)."""
     figures = [hashlib.sha256(b.png_base64.encode()).hexdigest() for b in located.blocks if b.png_base64]
     text = unicodedata.normalize("NFKC", " ".join(b.text for b in located.blocks)).casefold()
+    text = _LISTED.sub(lambda m: _KEPT[m[1]] + m[2] + _KEPT[m[3]], text)
     return " ".join([*(t for t in _TOKEN.findall(text) if t not in _NOISE), *figures])
 
 
