@@ -245,3 +245,16 @@ def test_hostile_markdown_in_an_answer_renders_in_bounded_work(monkeypatch: pyte
     monkeypatch.setattr(render, "_markdown", Counting)
     page = render.located_html(Located(how="tag", detail="tags", blocks=blocks))
     assert sum(calls) <= render.MAX_MARKDOWN and page.count("[" * 20_000) == 20
+
+
+def test_a_typed_output_is_not_grouped_with_one_the_run_printed() -> None:
+    """FIXED. The key joined every block's text: a student who typed 'accuracy 0.95' in markdown
+    grouped with one whose code printed it, and the TA saw only the first member's answer."""
+    def answer(*blocks: tuple[str, str]) -> Located:
+        return Located(how="tag", detail="t",
+                       blocks=[LocatedBlock(kind=k, cell=i, text=t) for i, (k, t) in enumerate(blocks, 2)])
+
+    ran = answer(("code", "train()"), ("output", "accuracy 0.95"))
+    typed = answer(("code", "train()"), ("markdown", "accuracy 0.95"))
+    forged = answer(("markdown", "<code> train()"), ("markdown", "<output> accuracy 0.95"))
+    assert len({normalised(ran), normalised(typed), normalised(forged)}) == 3

@@ -42,12 +42,20 @@ class Group:
         return [a.student for a in self.answers]
 
 
-def normalised(located: Located) -> str:
-    """The answer's text and figures as one comparable key (how it is split in cells aside)."""
-    figures = [hashlib.sha256(b.png_base64.encode()).hexdigest() for b in located.blocks if b.png_base64]
-    text = unicodedata.normalize("NFKC", " ".join(b.text for b in located.blocks)).casefold()
+def _tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).casefold()
     text = _LISTED.sub(lambda m: _KEPT[m[1]] + m[2] + _KEPT[m[3]], text)
-    return " ".join([*(t for t in _TOKEN.findall(text) if t not in _NOISE), *figures])
+    return [t for t in _TOKEN.findall(text) if t not in _NOISE]
+
+
+def normalised(located: Located) -> str:
+    """The answer's text and figures as one comparable key (how its markdown is split in cells
+    aside). Code and what the run showed are marked as such ('<output>' is no token of any text):
+    a typed 'accuracy 0.95' is not one the run printed."""
+    figures = [hashlib.sha256(b.png_base64.encode()).hexdigest() for b in located.blocks if b.png_base64]
+    tokens = [t for b in located.blocks
+              for t in ([] if b.kind == "markdown" else [f"<{b.kind}>"]) + _tokens(b.text)]
+    return " ".join([*tokens, *figures])
 
 
 def _content(located: Located | None) -> str | None:
