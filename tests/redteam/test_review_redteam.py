@@ -258,3 +258,19 @@ def test_a_typed_output_is_not_grouped_with_one_the_run_printed() -> None:
     typed = answer(("code", "train()"), ("markdown", "accuracy 0.95"))
     forged = answer(("markdown", "<code> train()"), ("markdown", "<output> accuracy 0.95"))
     assert len({normalised(ran), normalised(typed), normalised(forged)}) == 3
+
+
+@pytest.mark.xfail(reason="a save carries no trace of the scores the page showed: a page rendered before "
+                          "another TA's (or another tab's) save overwrites it silently (last write wins); "
+                          "the form would need each group's shown points/comment, refused when the file "
+                          "changed since", strict=True)
+def test_a_stale_page_does_not_silently_overwrite_a_newer_score(served) -> None:
+    client, site, _ = served
+    stale = client.get(PAGE).text
+    assert "0 of 7 scored" in stale
+    newer = {"token": site.token, "students-g1": '["alice"]', "points-g1": "1", "comment-g1": "full marks"}
+    assert client.post(PAGE, data=newer).status_code == 303
+    from_stale = {"token": site.token, "students-g1": '["alice"]', "points-g1": "0", "comment-g1": "nothing"}
+    answer = client.post(PAGE, data=from_stale)
+    rows = list(csv.DictReader((site.out / "overrides.csv").open()))
+    assert answer.status_code == 409 or [r["points"] for r in rows if r["student"] == "alice"] == ["1"]
