@@ -1,11 +1,9 @@
 """The submission as it ran (grader.report.executed): its cells with the run's own outputs.
 
-Bounded tighter than the harness's outputs, because nbconvert is slow on big pages (about a
-second per 12,000 characters of code, 0.7 ms per output, 2 ms per cell: bleach and BeautifulSoup
-over everything): a cell's source to 10,000 characters, 40,000 characters of source (the
-references hold 3,000 to 11,000), 200,000 of text output and 1,000 outputs in all, 500 cells.
-A normal notebook is far below; a hostile one renders in a few seconds (150,000 characters of
-code took 13 s, 28,000 one-character outputs 20 s).
+Bounded so that a hostile notebook gives a page of a few megabytes written in well under a
+second: 2,000 cells, 20,000 characters a cell's source and 300,000 in all (the references hold
+3,000 to 11,000), 1,000,000 characters of text output and 3,000 outputs in all (the harness
+already bounds what a run may return: 3 MiB).
 """
 
 from __future__ import annotations
@@ -20,11 +18,11 @@ from grader.report.executed import ExecutedCell, ExecutedNotebook
 from grader.report.located import LocatedBlock
 from grader.sandbox.job import RunResult
 
-MAX_CELLS = 500
-MAX_CELL_SOURCE = 10_000
-MAX_SOURCE = 40_000
-MAX_OUTPUT_TEXT = 200_000
-MAX_OUTPUTS = 1_000
+MAX_CELLS = 2_000
+MAX_CELL_SOURCE = 20_000
+MAX_SOURCE = 300_000
+MAX_OUTPUT_TEXT = 1_000_000
+MAX_OUTPUTS = 3_000
 _CUT = "[more output, not shown here: the page is bounded]"
 
 

@@ -62,7 +62,7 @@ def hostile_page(tmp_path: Path) -> str:
 
 
 def _student_markup(page: str) -> str:
-    """The page without nbconvert's styles: what came from the student."""
+    """The page without its styles: what came from the student."""
     return re.sub(r"<style.*?</style>", "", page, flags=re.S)
 
 
@@ -172,3 +172,18 @@ def test_a_batch_writes_submission_html_for_every_graded_notebook_and_script(tmp
     seed = (tmp_path / "seed004" / "submission.html").read_text()
     assert "assignment2.ipynb" in seed and "Content-Security-Policy" in seed and "σ′" in seed
     assert "bob.py" in (tmp_path / "bob" / "submission.html").read_text()
+
+
+def test_a_page_the_grader_cannot_render_costs_the_student_nothing(tmp_path, monkeypatch):
+    from grader.report.writers import write_student
+
+    def broken(page):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(submission_html, "render", broken)
+    report = ScoreReport.model_validate_json((GOLDEN / "waterloo-a2-1" / "seed004.json").read_text())
+    executed = executed_notebook(hostile_notebook(tmp_path), "nb.ipynb", run_with_outputs())
+    write_student(report, tmp_path, executed)
+    page = (tmp_path / "submission.html").read_text()
+    assert "could not show it (RuntimeError)" in page and "Content-Security-Policy" in page
+    assert (tmp_path / "report.json").exists() and (tmp_path / "feedback.html").exists()

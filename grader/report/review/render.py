@@ -10,6 +10,7 @@ bounded again here, whatever the report holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -61,19 +62,27 @@ def _shown(block: LocatedBlock, markdown: bool) -> Shown:
     return Shown(block.kind, block.cell, text, html, png, cut)
 
 
-def shown_blocks(located: Located) -> tuple[list[Shown], int]:
-    """The blocks to show and how many were left out (here, or already in the report)."""
+def render_blocks(blocks: Sequence[LocatedBlock], *, max_blocks: int = MAX_BLOCKS,
+                  max_images: int = MAX_IMAGES, markdown: int = MAX_MARKDOWN) -> tuple[list[Shown], int]:
+    """The blocks to show, bounded (``markdown``: characters rendered as Markdown in all, the
+    rest shown as text), and how many were left out."""
     shown: list[Shown] = []
-    images, markdown = 0, MAX_MARKDOWN
-    for block in located.blocks[:MAX_BLOCKS]:
+    images = 0
+    for block in blocks[:max_blocks]:
         if block.png_base64:
             images += 1
-            if images > MAX_IMAGES:
+            if images > max_images:
                 continue
         size = min(len(block.text), MAX_CHARS) if block.kind == "markdown" else 0
         shown.append(_shown(block, size <= markdown))
         markdown -= size if size <= markdown else 0
-    return shown, len(located.blocks) - len(shown) + located.omitted
+    return shown, len(blocks) - len(shown)
+
+
+def shown_blocks(located: Located) -> tuple[list[Shown], int]:
+    """The blocks of an answer to show and how many were left out (here, or already in the report)."""
+    shown, left_out = render_blocks(located.blocks)
+    return shown, left_out + located.omitted
 
 
 def located_html(located: Located | None, submission: str | None = None,

@@ -42,9 +42,18 @@ def write_student(report: ScoreReport, folder: Path, executed: ExecutedNotebook 
     """The student's files; ``submission.html`` too (first) when ``executed`` is given."""
     folder.mkdir(parents=True, exist_ok=True)
     if executed is not None:
-        write_text(folder / "submission.html", submission_html.render(executed))
+        write_text(folder / "submission.html", _page(executed))
     for name, render in STUDENT_WRITERS.items():
         write_text(folder / name, render(report))
+
+
+def _page(executed: ExecutedNotebook) -> str:
+    """The submission as it ran; a page the grader cannot render (a bug) says so and costs the
+    student nothing: their report is written all the same."""
+    try:
+        return submission_html.render(executed)
+    except Exception as exc:
+        return submission_html.unavailable(executed, exc)
 
 
 def write_batch(batch: Batch, out: Path) -> Path:

@@ -22,7 +22,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader.report", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["code"] = _code
-    env.globals["csp"] = CSP
+    env.globals["csp"] = Markup(CSP)  # ours, and quoted as it is: no entity to decode
     return env
 
 
