@@ -58,6 +58,8 @@ def test_review_apply_show_and_exports_from_the_cli(tmp_path):
         assert (out / "Ann_1152231_Bo_1151651" / name).is_file()
     assert {"summary.html", "summary.json", "lms.csv"} <= {p.name for p in out.iterdir()}
     assert runner.invoke(app, ["review", "inf264-ex4", str(out)]).exit_code == 0
+    refused = runner.invoke(app, ["review", "inf264-ex4", str(out), "--apply"])  # not without --serve
+    assert refused.exit_code == 2 and "--apply" in refused.output
     (out / "overrides.csv").write_text((out / "overrides.csv").read_text() + "# mine\n")
     again = runner.invoke(app, ["review", "inf264-ex4", str(out)])  # refreshes the pages, keeps the points
     assert again.exit_code == 0 and "kept" in again.output and "# mine" in (out / "overrides.csv").read_text()

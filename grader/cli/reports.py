@@ -31,6 +31,9 @@ def review(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
     from grader.report.overrides import review_template
     from grader.report.review.pages import write_review
 
+    if apply and not serve:  # nothing would be applied: saying so beats ignoring it
+        raise typer.BadParameter("--apply applies the saves of --serve; without it use "
+                                 "`grader apply-overrides`", param_hint="--apply")
     with errors():
         spec = load_sheet(sheet)
         target = file or out / "overrides.csv"
