@@ -10,7 +10,13 @@ against the sheet's lock, before anything is written. It is refused when
   because the student has not written it yet. Any other cell reaches students as it is, so it
   must run, even when it only uses names that an earlier solution defined (mark its lines too), or
 - an automatic check passes or earns points: the handout would hand out the solution, or
-- a Markdown or raw cell tagged ``grader:<answer>`` (a manual point's answer) kept its text.
+- it shows an expected value where no check sees it (printed, in a comment, under another name:
+  see :mod:`grader.authoring.leaks`), or
+- a cell tagged ``grader:<answer>`` (a manual point's answer) kept its text: a Markdown cell, and a
+  code cell too (tag it ``solution`` or mark its lines; a cell students only run, whose output the
+  TA reads, is tagged on its Markdown answer cell instead), or
+- a manual point found by its heading in the reference has nothing emptied under that heading
+  (see :mod:`grader.authoring.manual`).
 
 ``out_dir`` must be a folder outside the sheet and reference folders: a notebook written there
 would change what the lock was made from, become the reference (a submission name is preferred
@@ -31,15 +37,20 @@ from grader.authoring.handout import (
     read_notebook,
     write_notebook,
 )
+from grader.authoring.leaks import leaked
+from grader.authoring.manual import manual_problems
 from grader.grading.discover import Submission, SubmissionProblem, choose_main
 from grader.grading.locate import TAG as ANSWER_TAG
-from grader.grading.submission import grade_submission
+from grader.grading.submission import grade_executed
 from grader.report import ScoreReport
 from grader.sandbox.process import Runner
 from grader.sheet import Sheet, SheetError
+from grader.sheet.kinds import ManualCheck
 from grader.sheet.lock import require_fresh_lock
 
 _UNPARSED = ("SyntaxError", "IndentationError", "TabError")
+_OR_MARK = (" or mark its answer lines # BEGIN SOLUTION … # END SOLUTION; a cell students only run, "
+            "whose output the TA reads, is not the answer's cell: tag the Markdown answer below it")
 
 
 @dataclass(frozen=True)
@@ -75,14 +86,20 @@ def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:
     reference = reference_notebook(sheet)
     _check_out_dir(sheet, out_dir)
     where = f"reference of {sheet.id} ({reference})"
-    handout = build_handout(read_notebook(reference, where), where)
+    notebook = read_notebook(reference, where)
+    handout = build_handout(notebook, where, labels(sheet))
     lock = require_fresh_lock(sheet)
     name = handout_name(sheet, reference)
     with tempfile.TemporaryDirectory(prefix=f"grader-assign-{sheet.id}-") as tmp:
         draft = Path(tmp) / name
         write_notebook(handout.notebook, draft)
-        report = grade_submission(sheet, lock, Submission("handout", draft, "notebook"), runner)
-        problems = handout_problems(handout, report)
+        graded = grade_executed(sheet, lock, Submission("handout", draft, "notebook"), runner)
+        report = graded.report
+        problems = handout_problems(handout, report) + manual_problems(sheet, notebook, handout)
+        shown = leaked(lock.decoded()[0], graded.executed, handout.emptied)
+        if shown:
+            problems.append("expected values leaked into the handout (no check sees them there): "
+                            + ", ".join(shown) + " (mark those lines as solution, or remove them)")
         if problems:
             raise SheetError(f"the handout of {sheet.id} is refused (nothing written): "
                              + "; ".join(problems))
@@ -92,6 +109,14 @@ def assign(sheet: Sheet, out_dir: Path, runner: Runner) -> Assignment:
         except OSError as exc:  # a read-only or foreign folder: the TA's to fix, not a grader bug
             raise SheetError(f"cannot write the handout of {sheet.id} to {out_dir}: {exc}") from None
     return Assignment(out_dir / name, handout, report)
+
+
+def labels(sheet: Sheet) -> list[str]:
+    """The headings a solution Markdown cell may keep: the tasks' ids and titles, the manual
+    points' ``locate.heading``."""
+    found = [t for task in sheet.spec.tasks for t in (task.id, task.title) if t]
+    return found + [c.locate.heading for _, c in sheet.spec.checks()
+                    if isinstance(c, ManualCheck) and c.locate is not None]
 
 
 def _check_out_dir(sheet: Sheet, out_dir: Path) -> None:
@@ -122,8 +147,9 @@ def handout_problems(handout: Handout, report: ScoreReport) -> list[str]:
         problems.append("the solution leaked into the handout: " + ", ".join(leaked)
                         + " (mark the lines that compute these answers as solution)")
     problems += [f"cell {n + 1} ({cell.cell_type}, tagged {', '.join(tags)}) keeps the reference's "
-                 f"answer: tag it {SOLUTION_TAG!r} (the tag marks the answer's cell, not the question's)"
+                 f"answer: tag it {SOLUTION_TAG!r}{_OR_MARK * (cell.cell_type == 'code')} (the tag "
+                 "marks the answer's cell, not the question's)"
                  for n, cell in enumerate(handout.notebook.cells)
-                 if n not in handout.emptied and cell.cell_type != "code"
+                 if n not in handout.emptied
                  and (tags := [t for t in cell.metadata.get("tags", []) if t.startswith(ANSWER_TAG)])]
     return problems

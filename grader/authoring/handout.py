@@ -4,7 +4,11 @@ Per reference cell, in order:
 
 - tagged ``hidden``: dropped (the grader's or the TA's own cells);
 - tagged ``solution``: emptied. A code cell becomes ``# YOUR CODE HERE`` and ``...``; a Markdown
-  cell keeps its leading heading lines (``## 1b``) and gets :data:`ANSWER_HERE` below them;
+  cell gets :data:`ANSWER_HERE` below those of its leading heading lines that are the task's title:
+  a heading whose words (:func:`grader.grading.headings.words`) are those of a heading of a cell
+  handed out as it is (the question's ``## 4 Which activation…``), or exactly those of a label the
+  sheet gives (a task's id or title, a ``locate.heading``: ``## 1b``). Any other heading is dropped
+  with the text (``### (b) ReLU`` is an answer written as a heading);
 - a code cell: its ``# BEGIN SOLUTION`` … ``# END SOLUTION`` blocks replaced (see
   :mod:`grader.authoring.markers`);
 - a Markdown cell with marker lines is refused (tag it ``solution`` instead).
@@ -21,6 +25,7 @@ nothing would be removed is refused.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -29,6 +34,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from grader.authoring.markers import YOUR_CODE, MarkerError, marker_lines, strip_solutions
+from grader.grading import headings
 from grader.sheet import SheetError
 
 SOLUTION_TAG = "solution"
@@ -47,25 +53,30 @@ class Handout:
     notebook: NotebookNode
     emptied: frozenset[int]  # 0-based indices of the handout's cells that lost solution text
     dropped: int  # hidden cells
+    origin: tuple[int, ...] = ()  # per handout cell, the 0-based index of its reference cell
 
 
-def build_handout(reference: NotebookNode, where: str) -> Handout:
-    """The handout of ``reference`` (``where`` names it, e.g. the sheet and path, in errors)."""
+def build_handout(reference: NotebookNode, where: str, labels: Sequence[str] = ()) -> Handout:
+    """The handout of ``reference`` (``where`` names it, e.g. the sheet and path, in errors;
+    ``labels`` are the headings a solution Markdown cell may keep, see the module)."""
     cells: list[NotebookNode] = []
     emptied: set[int] = set()
+    origin: list[int] = []
     dropped = 0
+    titles = _titles(reference, labels)
     for number, cell in enumerate(reference.cells, 1):
         tags = _own_tags(cell)
         if HIDDEN_TAG in tags:
             dropped += 1
             continue
         try:
-            new, changed = _handout_cell(cell, SOLUTION_TAG in tags)
+            new, changed = _handout_cell(cell, SOLUTION_TAG in tags, titles)
         except MarkerError as exc:
             raise SheetError(f"{where}: {describe_cell(cell, number)}: {exc}") from None
         if changed:
             emptied.add(len(cells))
         cells.append(new)
+        origin.append(number - 1)
     if not emptied and not dropped:
         raise SheetError(f"{where}: no cell is tagged {SOLUTION_TAG!r} or {HIDDEN_TAG!r} and no code "
                          "cell has # BEGIN SOLUTION / # END SOLUTION lines: the handout would be the "
@@ -73,7 +84,7 @@ def build_handout(reference: NotebookNode, where: str) -> Handout:
     notebook = copy.deepcopy(reference)
     notebook.cells = cells
     notebook.metadata = nbformat.from_dict(KERNEL_METADATA)  # type: ignore[no-untyped-call]
-    return Handout(notebook, frozenset(emptied), dropped)
+    return Handout(notebook, frozenset(emptied), dropped, tuple(origin))
 
 
 def _own_tag(tag: object) -> object:
@@ -90,7 +101,16 @@ def describe_cell(cell: NotebookNode, number: int) -> str:
     return f"cell {number} ({cell.cell_type}{ident})"
 
 
-def _handout_cell(cell: NotebookNode, solution: bool) -> tuple[NotebookNode, bool]:
+def _titles(reference: NotebookNode, labels: Sequence[str]) -> set[tuple[str, ...]]:
+    """The words of the headings a solution Markdown cell may keep."""
+    kept = [c for c in reference.cells if c.cell_type == "markdown"
+            and not {SOLUTION_TAG, HIDDEN_TAG} & set(_own_tags(c))]
+    found = {tuple(h.words) for i, c in enumerate(kept) for h in headings.scan(i, c.source)}
+    return found | {tuple(headings.words(label)) for label in labels}
+
+
+def _handout_cell(cell: NotebookNode, solution: bool,
+                  titles: set[tuple[str, ...]]) -> tuple[NotebookNode, bool]:
     """The cell as students get it, and whether solution text was taken out of it."""
     new = copy.deepcopy(cell)
     new.metadata = _kept(new.get("metadata", {}), CELL_METADATA)
@@ -104,7 +124,7 @@ def _handout_cell(cell: NotebookNode, solution: bool) -> tuple[NotebookNode, boo
         new.outputs, new.execution_count = [], None
     changed = solution
     if solution:
-        new.source = CODE_HERE if cell.cell_type == "code" else _answer_here(cell.source)
+        new.source = CODE_HERE if cell.cell_type == "code" else _answer_here(cell.source, titles)
     elif cell.cell_type == "code":
         stripped = strip_solutions(cell.source)
         new.source, changed = stripped.source, stripped.blocks > 0
@@ -121,13 +141,18 @@ def _kept(metadata: dict[str, object], keys: tuple[str, ...]) -> NotebookNode:
     return cast(NotebookNode, nbformat.from_dict(kept))  # type: ignore[no-untyped-call]
 
 
-def _answer_here(markdown: str) -> str:
+def _answer_here(markdown: str, titles: set[tuple[str, ...]]) -> str:
     lines = markdown.splitlines()
     head = 0
     while head < len(lines) and (lines[head].startswith("#") or not lines[head].strip()):
         head += 1
-    kept = "\n".join(lines[:head]).rstrip()
-    return f"{kept}\n{ANSWER_HERE}" if kept else ANSWER_HERE
+    kept = [line for line in lines[:head] if line.strip() and _is_title(line, titles)]
+    return "\n".join([*kept, ANSWER_HERE])
+
+
+def _is_title(line: str, titles: set[tuple[str, ...]]) -> bool:
+    found = next(headings.scan(0, line), None)
+    return found is not None and bool(found.words) and tuple(found.words) in titles
 
 
 def read_notebook(path: Path, where: str) -> NotebookNode:

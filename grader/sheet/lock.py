@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 from pydantic import Field, JsonValue, ValidationError
 
+from grader.authoring.suggest import did_you_mean
 from grader.frozen import Frozen
 from grader.harness import wire
 from grader.sandbox.job import RunResult
 from grader.sheet import Sheet, SheetError, hash_tree
 from grader.sheet.calibration import CalibrationRecord, Stat
-from grader.sheet.kinds import FunctionCheck
+from grader.sheet.kinds import FiniteDifferenceCheck, FunctionCheck
 from grader.sheet.training import ModelCheck, RangeCheck
 
 
@@ -80,6 +81,10 @@ def reference_problems(sheet: Sheet, run: RunResult) -> list[str]:
                 problems.append(f"function {check.answer!r} is not defined")
             problems += [f"{check.answer} probe #{i}: {o.error}"
                          for i, o in enumerate(outcomes or [], 1) if o.error]
+        elif isinstance(check, FiniteDifferenceCheck) and check.of not in run.probes:
+            # a typo in `of:` would lock, and every student's difference fail at grading
+            problems.append(f"function {check.of!r} (finite_difference of {check.answer}, `of:`) is not "
+                            f"defined{did_you_mean(check.of, set(run.probes) - {check.answer})}")
     for model in sheet.spec.models():
         predictions = run.predictions.get(model.answer)
         if predictions is None:

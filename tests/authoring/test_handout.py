@@ -25,7 +25,7 @@ def test_solutions_are_emptied_hidden_cells_dropped_outputs_cleared_other_tags_k
         _tagged(v4.new_code_cell("def f():\n    return 1"), "solution", "keep-me"),
         _tagged(v4.new_markdown_cell("## 1b\n\nThe proof: …"), "solution", "grader:1b-proof"),
     )
-    handout = build_handout(nb, "sheet x")
+    handout = build_handout(nb, "sheet x", labels=["1b"])
     cells = handout.notebook.cells
     assert [c.source for c in cells] == ["# Title", "x = 1\n...", CODE_HERE, f"## 1b\n{ANSWER_HERE}"]
     assert cells[1].outputs == [] and cells[1].execution_count is None
@@ -52,3 +52,26 @@ def test_markers_in_a_markdown_cell_are_refused():
     nb = _notebook(v4.new_markdown_cell("text\n# BEGIN SOLUTION\nx\n# END SOLUTION"))
     with pytest.raises(SheetError, match=r"cell 1 \(markdown.*lines \[2, 4\]: .*tag the cell 'solution'"):
         build_handout(nb, "demo")
+
+
+def test_a_solution_cell_keeps_only_the_headings_of_the_question_or_of_the_sheet():
+    nb = _notebook(
+        v4.new_markdown_cell("## 4 Which activation avoids vanishing gradients?"),
+        _tagged(v4.new_markdown_cell("## 4 Which activation avoids vanishing gradients?\n### (b) ReLU\n"
+                                     "#### Exercise 4c\n# ReLU, since its slope is 1"), "solution"),
+    )
+    handout = build_handout(nb, "demo", labels=["4c"])
+    assert handout.notebook.cells[1].source == (
+        f"## 4 Which activation avoids vanishing gradients?\n#### Exercise 4c\n{ANSWER_HERE}")
+
+
+def test_a_solution_cell_made_of_headings_only_keeps_none_without_labels():
+    nb = _notebook(_tagged(v4.new_markdown_cell("## 1b\n### ReLU"), "solution"))
+    assert build_handout(nb, "demo").notebook.cells[0].source == ANSWER_HERE
+    assert build_handout(nb, "demo", labels=["1b"]).notebook.cells[0].source == f"## 1b\n{ANSWER_HERE}"
+
+
+def test_origin_maps_each_handout_cell_to_its_reference_cell():
+    nb = _notebook(v4.new_markdown_cell("a"), _tagged(v4.new_code_cell("x"), "hidden"),
+                   _tagged(v4.new_code_cell("y"), "solution"))
+    assert build_handout(nb, "demo").origin == (0, 2)
