@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
@@ -35,6 +35,23 @@ class PointView:
     point: Point
     groups: list[Group]
     names: dict[str, str]  # student id → the name shown (the id, or a pseudonym)
+    hidden: bool = False  # anonymous: the names are pseudonyms and no id is in the page
+    typed: dict[str, tuple[str, str]] = field(default_factory=dict)  # group → its boxes, when refused
+
+    def boxes(self, group: Group) -> tuple[str, str]:
+        """The points and comment in a group's boxes: what was typed (a refused save), else its score."""
+        return self.typed.get(group.id, (group.first.points, group.first.comment))
+
+    def key(self, student: str) -> str:
+        """How the form names a student: its pseudonym when anonymous (the id stays on the server)."""
+        return self.names[student] if self.hidden else student
+
+    def keys(self, group: Group) -> list[str]:
+        return [self.key(s) for s in group.students]
+
+    def student(self, key: str) -> str:
+        """The id of a student the form names (an unknown name is kept: the save's check names it)."""
+        return next((s for s in self.names if self.names[s] == key), key) if self.hidden else key
 
     @property
     def answers(self) -> list[Answer]:
@@ -45,27 +62,32 @@ class PointView:
         return sum(a.scored for a in self.answers)
 
 
-def _link(out: Path, student: str) -> str | None:
-    exists = (out / student / "submission.html").is_file()
-    return f"../{quote(student, safe='')}/submission.html" if exists else None
+def _link(out: Path, student: str, name: str, anonymous: bool, served: bool) -> str | None:
+    """The executed notebook's address from a point's page. Anonymous: only served, by pseudonym
+    (``serve`` maps it back); a static page would have to name the student's folder."""
+    if not (out / student / "submission.html").is_file() or (anonymous and not served):
+        return None
+    return f"../submission/{quote(name, safe='')}" if anonymous else \
+        f"../{quote(student, safe='')}/submission.html"
 
 
 def views_of(sheet: Sheet, reports: Mapping[str, ScoreReport], names: dict[str, str],
              link: Callable[[str], str | None], saved: Mapping[Key, tuple[str, str]] | None = None,
-             ) -> list[PointView]:
+             hidden: bool = False) -> list[PointView]:
     """Every manual point of ``sheet`` (none: []) with the students' answers grouped, in the order
     of the names shown (pseudonyms too: their order tells nothing of the ids)."""
     ordered = dict(sorted(reports.items(), key=lambda item: (names.get(item[0], item[0]), item[0])))
-    return [PointView(p, grouped(answers_of(p, ordered, saved or {}, link)), names)
+    return [PointView(p, grouped(answers_of(p, ordered, saved or {}, link)), names, hidden)
             for p in manual_points(sheet)]
 
 
-def point_views(sheet: Sheet, out: Path, anonymous: bool = False) -> list[PointView]:
+def point_views(sheet: Sheet, out: Path, anonymous: bool = False, served: bool = False) -> list[PointView]:
     """The views of OUT: scores from the reports, then from OUT/overrides.csv (saved, not applied)."""
     reports = graded_reports(out)
     secret = secret_of(out / FOLDER) if anonymous else b""
     names = {s: pseudonym(secret, s) if anonymous else s for s in reports}
-    return views_of(sheet, reports, names, lambda s: _link(out, s), saved_rows(out / OVERRIDES))
+    return views_of(sheet, reports, names, lambda s: _link(out, s, names[s], anonymous, served),
+                    saved_rows(out / OVERRIDES), anonymous)
 
 
 @cache
@@ -76,21 +98,20 @@ def _script() -> tuple[Markup, str]:
     return Markup(text), f"'sha256-{digest}'"
 
 
-def _data(view: PointView, anonymous: bool, served: bool) -> dict[str, object]:
-    """What the Save as CSV button needs (real ids included: the CSV must name students)."""
+def _data(view: PointView, served: bool) -> dict[str, object]:
+    """What the Save as CSV button needs: the CSV names students, so an anonymous page (no ids in
+    it) has no button and no ids here."""
     p = view.point
     return {"columns": COLUMNS, "task": p.task, "point": p.label, "max": p.max_text, "file": f"{p.slug}.csv",
-            "groups": {g.id: g.students for g in view.groups}, "anonymous": anonymous, "served": served}
+            "groups": {} if view.hidden else {g.id: g.students for g in view.groups}, "served": served}
 
 
-def render_point(view: PointView, *, anonymous: bool = False, token: str = "", notice: str = "",
-                 problem: str = "", reveal: bool = False) -> str:
+def render_point(view: PointView, *, token: str = "", notice: str = "", problem: str = "") -> str:
     """One point's page; ``token``: served by ``--serve`` (the form posts back to it)."""
     script, script_hash = _script()
     return template("review_point.html.j2").render(
-        v=view, p=view.point, data=_data(view, anonymous, bool(token)), script=script,
-        script_hash=script_hash, token=token, notice=notice, problem=problem, hidden=anonymous and not reveal,
-        located_html=located_html)
+        v=view, p=view.point, data=_data(view, bool(token)), script=script, script_hash=script_hash,
+        token=token, notice=notice, problem=problem, located_html=located_html)
 
 
 def render_index(sheet: Sheet, views: list[PointView]) -> str:
@@ -104,5 +125,5 @@ def write_review(sheet: Sheet, out: Path, anonymous: bool = False) -> list[Point
     folder.mkdir(exist_ok=True)
     write_text(folder / "index.html", render_index(sheet, views))
     for view in views:
-        write_text(folder / f"{view.point.slug}.html", render_point(view, anonymous=anonymous))
+        write_text(folder / f"{view.point.slug}.html", render_point(view))
     return views

@@ -13,24 +13,30 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
+from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from grader.report.overrides import apply_overrides, save_overrides
-from grader.report.review.form import Form, form_rows, posted
-from grader.report.review.pages import OVERRIDES, PointView, point_views, render_index, render_point
+from grader.report.review.form import Form, Saving, form_rows, posted, refusal
+from grader.report.review.pages import FOLDER, OVERRIDES, PointView, point_views, render_index, render_point
+from grader.report.review.pseudonyms import pseudonym, secret_of
 from grader.sheet import Sheet, SheetError
 
 MAX_BODY = 2 * 2**20
 MAX_FIELDS = 30_000
 _SUBMISSION_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
                    "frame-ancestors 'none'")  # student content: no script, and an origin of its own
+# The file name in submission.html.j2's title and header (escaped text: no '<' in it)
+_TITLE = re.compile(r"<title>[^<]*</title>")
+_HEADING = re.compile(r"(<header>\s*<h1>)[^<]*(</h1>)")
 
 
 @dataclass
@@ -43,7 +49,7 @@ class ReviewSite:
     saving: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def view(self, slug: str) -> PointView:
-        views = point_views(self.sheet, self.out, self.anonymous)
+        views = point_views(self.sheet, self.out, self.anonymous, served=True)
         found = next((v for v in views if v.point.slug == slug), None)
         if found is None:
             raise KeyError(slug)
@@ -52,19 +58,28 @@ class ReviewSite:
     def index(self) -> str:
         return render_index(self.sheet, point_views(self.sheet, self.out, self.anonymous))
 
-    def page(self, view: PointView, notice: str = "", problem: str = "", reveal: bool = False) -> str:
-        return render_point(view, anonymous=self.anonymous, token=self.token, notice=notice,
-                            problem=problem, reveal=reveal)
+    def page(self, view: PointView, notice: str = "", problem: str = "") -> str:
+        return render_point(view, token=self.token, notice=notice, problem=problem)
 
-    def save(self, view: PointView, form: Form) -> int:
-        """The form's scored answers into OUT/overrides.csv (SheetError: nothing saved)."""
-        rows = form_rows(view, form)
+    def save(self, slug: str, form: Form) -> Saving:
+        """The form's scored answers into OUT/overrides.csv, but for the students whose score
+        changed since the page showed it (SheetError: nothing saved)."""
         path = self.out / OVERRIDES
-        with self.saving:  # read, merged and written whole: a concurrent save would lose rows
-            save_overrides(self.sheet, self.out, rows, path)
+        with self.saving:  # read, checked, merged and written whole: a concurrent save would lose rows
+            saving = form_rows(self.view(slug), form)
+            save_overrides(self.sheet, self.out, saving.rows, path)
             if self.apply:
                 apply_overrides(self.sheet, self.out, path)
-        return len(rows)
+        return saving
+
+    def submission(self, name: str) -> Path | None:
+        """The executed notebook of the student a page names (a pseudonym when anonymous)."""
+        if self.anonymous:
+            secret = secret_of(self.out / FOLDER)
+            name = next((p.name for p in self.out.iterdir() if pseudonym(secret, p.name) == name), "")
+        path = self.out / name / "submission.html"
+        graded = "/" not in name and name not in ("", ".", "..") and (path.parent / "report.json").is_file()
+        return path if graded and path.is_file() else None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -116,22 +131,32 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if rest in (["review", ""], ["review", "index.html"]):
             self._send(HTTPStatus.OK, self.site.index())
-        elif len(rest) == 2 and rest[1] == "submission.html":
-            self._submission(rest[0])
+        elif (name := self._submission_of(rest)) is not None:
+            self._submission(name)
         elif (view := self._point(rest)) is not None:
             saved = parse_qs(urlsplit(self.path).query).get("saved", [""])[-1]
             applied = " and applied them." if self.site.apply else "."
             notice = f"Saved {saved} score(s) to {OVERRIDES}{applied}"
-            self._send(HTTPStatus.OK, self.site.page(view, notice if saved else "", reveal=bool(saved)))
+            self._send(HTTPStatus.OK, self.site.page(view, notice if saved else ""))
 
-    def _submission(self, student: str) -> None:
-        path = self.site.out / student / "submission.html"
-        graded = "/" not in student and student not in ("", ".", "..") and \
-            (path.parent / "report.json").is_file()
-        if not (graded and path.is_file()):
+    def _submission_of(self, rest: list[str]) -> str | None:
+        """The student named by a submission's address: submission/PSEUDONYM when anonymous (no
+        id in any address), else ID/submission.html."""
+        if len(rest) != 2:
+            return None
+        if self.site.anonymous:
+            return rest[1] if rest[0] == "submission" else None
+        return rest[0] if rest[1] == "submission.html" else None
+
+    def _submission(self, name: str) -> None:
+        path = self.site.submission(name)
+        if path is None:
             self._refuse(HTTPStatus.NOT_FOUND, "no executed notebook for this student")
             return
-        self._send(HTTPStatus.OK, path.read_bytes(), headers={"Content-Security-Policy": _SUBMISSION_CSP})
+        page = path.read_text(encoding="utf-8", errors="replace")
+        if self.site.anonymous:
+            page = anonymised(page, name)
+        self._send(HTTPStatus.OK, page, headers={"Content-Security-Policy": _SUBMISSION_CSP})
 
     def do_POST(self) -> None:
         rest = self._route()
@@ -139,12 +164,18 @@ class _Handler(BaseHTTPRequestHandler):
         if rest is None or form is None or (view := self._point(rest)) is None:
             return
         try:
-            saved = self.site.save(view, form)
+            saving = self.site.save(view.point.slug, form)
         except SheetError as exc:
             self._send(HTTPStatus.UNPROCESSABLE_ENTITY, self.site.page(posted(view, form), problem=str(exc)))
             return
+        if saving.conflicts:  # the page as it is now, the newer scores in its boxes
+            notice = f"Saved {len(saving.rows)} other score(s) to {OVERRIDES}." if saving.rows else ""
+            self._send(HTTPStatus.CONFLICT, self.site.page(self.site.view(view.point.slug), notice,
+                                                            refusal(saving)))
+            return
         self.send_response(HTTPStatus.SEE_OTHER)
-        self.send_header("Location", f"/{self.site.token}/review/{view.point.slug}.html?saved={saved}")
+        self.send_header("Location",
+                         f"/{self.site.token}/review/{view.point.slug}.html?saved={len(saving.rows)}")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -167,6 +198,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(HTTPStatus.FORBIDDEN, "this form was not sent by this review page: reload it")
             return None
         return form
+
+
+def anonymised(page: str, name: str) -> str:
+    """A submission.html without the name of the student's file (often the student's name): its
+    title and heading, the grader's text before any of the student's, show the pseudonym."""
+    shown = escape(name)
+    page = _TITLE.sub(lambda _: f"<title>{shown} as it ran</title>", page, count=1)
+    return _HEADING.sub(lambda m: f"{m[1]}{shown}{m[2]}", page, count=1)
 
 
 def review_server(site: ReviewSite, host: str = "127.0.0.1", port: int = 0) -> tuple[HTTPServer, str]:

@@ -35,10 +35,10 @@ def test_the_csv_button_writes_what_apply_overrides_reads(browser: Any, graded) 
     sheet, out = graded({"alice": tagged("(a) re-init <script>alert(1)</script>"),
                          "bob": tagged("(A) Re-init <script>alert(1)</script>"),
                          "carol_wrong_gradient": tagged("(a) no idea [x](javascript:alert(1))")})
-    write_review(sheet, out, anonymous=True)
+    write_review(sheet, out)
     problems: list[str] = []
     page = _page(browser, (out / "review" / "1.1-1.1-a-to-e.html").as_uri(), problems)
-    view = point_views(sheet, out, anonymous=True)[0]
+    view = point_views(sheet, out)[0]
     group = {s: g for g in view.groups for s in g.students}
     pair, carol = group["alice"].id, group["carol_wrong_gradient"].id
     assert sorted(group["alice"].students) == ["alice", "bob"]
@@ -52,16 +52,28 @@ def test_the_csv_button_writes_what_apply_overrides_reads(browser: Any, graded) 
     got = Path(download.value.path()).read_text(encoding="utf-8")
     assert download.value.suggested_filename == "1.1-1.1-a-to-e.csv"
     comment = '(b) missing, "see" =SUM(1)\nline two'
-    students = [a.student for a in view.answers]  # in pseudonym order
+    students = [a.student for a in view.answers]
     scores = {"alice": ("0.75", comment), "bob": ("0.75", comment), "carol_wrong_gradient": ("0", "")}
     assert got == overrides_text([[s, "1.1", "1.1-a-to-e", "1", *scores.get(s, ("", ""))] for s in students])
-    assert "= alice" in page.inner_text("main")  # names shown once saved
     assert problems == []  # no script but the page's own ran (CSP), no error
     path = out / "overrides-1.1.csv"
     path.write_text(got, encoding="utf-8")
     apply_overrides(sheet, out, path)
     bob = ScoreReport.model_validate_json((out / "bob" / "report.json").read_text())
     assert bob.tasks[0].checks[-1].score == 0.75 and bob.tasks[0].checks[-1].details.hint == comment
+
+
+def test_an_anonymous_static_page_offers_no_csv_and_runs_without_error(browser: Any, graded) -> None:
+    """The CSV names students, so an anonymous page (no id in it) cannot write it: it says to use
+    --serve, and its script runs without the button."""
+    sheet, out = graded({"alice": tagged("(a) re-init"), "bob": tagged("(a) re-init")})
+    write_review(sheet, out, anonymous=True)
+    problems: list[str] = []
+    page = _page(browser, (out / "review" / "1.1-1.1-a-to-e.html").as_uri(), problems)
+    assert page.locator("#save-csv").count() == 0 and "--anonymous --serve" in page.inner_text("main")
+    page.fill('input[name="points-g1"]', "1")
+    page.evaluate("document.getElementById('review-form').requestSubmit()")  # Enter: nowhere to post
+    assert page.input_value('input[name="points-g1"]') == "1" and problems == []
 
 
 def _plot(scale: float) -> str:

@@ -48,6 +48,12 @@ def _groups(page: str) -> dict[str, str]:
             re.findall(r'name="students-(g\d+)" value="([^"]*)"', page)}
 
 
+def _fields(page: str, group: str) -> dict[str, str]:
+    """A group's hidden fields as the page's form holds them: its students and the score shown."""
+    return {name: html.unescape(value) for name, value in
+            re.findall(rf'name="((?:students|shown)-{group})" value="([^"]*)"', page)}
+
+
 def site_url(client: httpx.Client, location: str) -> str:
     """A Location (a path from the server's root) as a full address."""
     return f"{client.base_url.scheme}://{client.base_url.netloc.decode()}{location}"
@@ -93,9 +99,9 @@ def test_three_students_scored_through_the_form_then_apply_overrides_merges_them
 
 def test_saving_again_replaces_a_row_and_apply_writes_the_reports(serve) -> None:
     client, site = serve(apply=True)
-    groups = _groups(client.get(PAGE).text)
-    for points in ("1", "0.5"):
-        form = {"token": site.token, "students-g1": groups["g1"], "points-g1": points, "comment-g1": ""}
+    for points in ("1", "0.5"):  # the page read again before each save, as after a save's redirect
+        page = client.get(PAGE).text
+        form = {"token": site.token, **_fields(page, "g1"), "points-g1": points, "comment-g1": ""}
         assert client.post(PAGE, data=form).status_code == 303
     rows = list(csv.DictReader((site.out / "overrides.csv").open()))
     assert [(r["student"], r["points"]) for r in rows if r["point"] == "1.1-a-to-e" and r["points"]] == [
