@@ -4,6 +4,7 @@ the TA API's check; TAs only, with the session's CSRF token."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,8 +71,9 @@ def course(tmp_path: Path) -> Iterator[Course]:
 
 
 def _form(page: str, csrf: str) -> dict[str, str]:
-    groups = re.findall(r'name="students-(g\d+)" value="([^"]*)"', page)
-    return {"csrf": csrf, **{f"students-{g}": html.unescape(s) for g, s in groups}}
+    """The page's hidden fields, as the browser sends them: each group's students and shown score."""
+    fields = re.findall(r'name="((?:students|shown)-g\d+)" value="([^"]*)"', page)
+    return {"csrf": csrf, **{name: html.unescape(value) for name, value in fields}}
 
 
 def test_a_ta_scores_a_point_for_three_students_on_one_page(course: Course) -> None:
@@ -127,10 +129,43 @@ def test_students_cannot_see_or_post_and_unknown_pages_are_404(course: Course) -
     assert ta.get("/ta/sheets/inf264-ex4/review/nope").status_code == 404
 
 
-def test_anonymous_grading_shows_pseudonyms_until_saved(course: Course) -> None:
+def test_anonymous_grading_shows_pseudonyms_only(course: Course) -> None:
+    """No id, name or submission link in the page or its form, before or after a save; the form's
+    pseudonyms are stored as the students' points."""
     ta = course.client("ta")
+    csrf = ta.get("/api/me").json()["csrf_token"]
     page = ta.get(f"{PAGE}?anonymous=true").text
     members = re.findall(r"<li>([^<]*)</li>", page.split('class="members"', 1)[1])
-    assert "alice" not in page.split("<main", 1)[1].split("students-g1")[0]
-    assert any(m.startswith("student-") for m in members)
+    assert members and all(m.startswith("student-") for m in members)
+    main = page.split("<main", 1)[1]
+    assert not [w for w in ("alice", "bob", "Alice A", "/submissions/") if w in main]
     assert ta.get(f"{PAGE}?anonymous=true").text == page  # stable
+    form = {**_form(page, csrf), "points-g1": "1", "points-g2": "0"}
+    assert all(json.loads(form[k])[0].startswith("student-") for k in form if k.startswith("students-"))
+    saved = ta.post(f"{PAGE}?anonymous=true", data=form)
+    assert saved.status_code == 200 and "Saved 3 score(s)" in saved.text  # after the redirect
+    assert not [w for w in ("alice", "bob", "Alice A") if w in saved.text.split("<main", 1)[1]]
+    table = {r["student"]: r["pending_points"] for r in ta.get("/api/ta/sheets/inf264-ex4/class").json()}
+    before = ScoreReport.model_validate_json((GOLDEN / "alice.json").read_text()).pending_points
+    assert table == {s: before - 1 for s in ("alice", "bob", "carol")}
+
+
+def test_a_stale_page_does_not_overwrite_a_newer_score(course: Course) -> None:
+    """Two TAs on one page: the second save, from the page as it was, is refused for the students
+    the first one scored since (both scores named), and saved for the others."""
+    first, second = course.client("ta"), course.client("ta")
+    csrf1, csrf2 = (c.get("/api/me").json()["csrf_token"] for c in (first, second))
+    stale = second.get(PAGE).text
+    assert first.post(PAGE, data={**_form(first.get(PAGE).text, csrf1), "points-g1": "1",
+                                  "comment-g1": "both right"}).status_code == 200
+    refused = second.post(PAGE, data={**_form(stale, csrf2), "points-g1": "0", "points-g2": "0.25"})
+    text = html.unescape(refused.text)
+    assert refused.status_code == 409 and "Saved 1 score(s)" in text, text
+    for who in ("alice (Alice A)", "bob (Bob B)"):
+        assert f'{who}: this page showed no score, but 1 ("both right") was saved since; ' \
+               "your 0 was not saved" in text
+    assert ">both right</textarea>" in refused.text  # the newer score, in the boxes now
+    table = {r["student"]: r["pending_points"] for r in first.get("/api/ta/sheets/inf264-ex4/class").json()}
+    before = ScoreReport.model_validate_json((GOLDEN / "alice.json").read_text()).pending_points
+    assert table == {s: before - 1 for s in ("alice", "bob", "carol")}
+    assert "3 of 3 scored" in first.get(PAGE).text

@@ -4,12 +4,17 @@ answer to one point beside its rubric, with score and comment boxes.
 The answers, grouping and form rows are the review pages' (``grader review``,
 :mod:`grader.report.review`); a save goes through the TA API's store (``ta_api.store_points``:
 ``apply-overrides``' validation), so the students see the points on their next page view.
+Anonymous (``?anonymous=true``): pseudonyms in the page and its form (mapped back here), and no
+link to a submission's page (it names the student). A save is checked against the scores read
+at that moment, one save at a time in this process: a student whose score changed since the page
+showed it is not saved (:mod:`grader.report.review.form`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from grader.report.overrides import overrides_text
-from grader.report.review.form import form_rows, posted
+from grader.report.review.form import Saving, form_rows, posted, refusal
 from grader.report.review.pages import PointView, views_of
 from grader.report.review.pseudonyms import pseudonym
 from grader.report.review.render import located_html
@@ -31,7 +36,8 @@ from grader.service.pages.web import PageError, Svc, TAPage, render, require_csr
 from grader.service.state import Service
 
 router = APIRouter(prefix="/ta/sheets/{sheet_id}/review", include_in_schema=False)
-_MAX_FIELDS = 30_000  # three per group of answers: a class of thousands fits
+_MAX_FIELDS = 30_000  # four per group of answers: a class of thousands fits
+_SAVING = threading.Lock()  # a save's check and store, whole: two saves never interleave
 
 
 def _views(svc: Service, sheet_id: str, anonymous: bool) -> list[PointView]:
@@ -44,8 +50,9 @@ def _views(svc: Service, sheet_id: str, anonymous: bool) -> list[PointView]:
     key = hashlib.sha256(b"grader-review-pseudonyms" + svc.secret).digest()
     names = {s.student.id: pseudonym(key, s.student.id) if anonymous else f"{s.student.id} ({s.student.name})"
              for s in table}
-    links = {s.student.id: f"/submissions/{s.counted.id}" for s in table if s.counted}
-    return views_of(sheet, {s.student.id: s.report for s in table if s.report}, names, links.get)
+    links = {s.student.id: f"/submissions/{s.counted.id}" for s in table if s.counted and not anonymous}
+    return views_of(sheet, {s.student.id: s.report for s in table if s.report}, names, links.get,
+                    hidden=anonymous)
 
 
 def _view(svc: Service, sheet_id: str, slug: str, anonymous: bool) -> PointView:
@@ -66,13 +73,13 @@ def points(sheet_id: str, request: Request, _: TAPage, svc: Svc,
 def point(sheet_id: str, slug: str, request: Request, who: TAPage, svc: Svc,
           anonymous: Annotated[bool, Query()] = False,
           saved: Annotated[int | None, Query()] = None) -> Response:
-    view = _view(svc, sheet_id, slug, anonymous and saved is None)  # names shown once saved
+    view = _view(svc, sheet_id, slug, anonymous)
     return _page(request, who, sheet_id, view, anonymous, saved=saved)
 
 
 def _page(request: Request, who: Principal, sheet_id: str, view: PointView, anonymous: bool,
-          saved: int | None = None, error: str = "") -> Response:
-    return render(request, "ta_review.html.j2", status=422 if error else 200, sheet=sheet_id, v=view,
+          saved: int | None = None, error: str = "", status: int = 200) -> Response:
+    return render(request, "ta_review.html.j2", status=status, sheet=sheet_id, v=view,
                   p=view.point, csrf=who.csrf_token or "", saved=saved, error=error, anonymous=anonymous,
                   located_html=located_html)
 
@@ -87,6 +94,14 @@ def _store(svc: Service, sheet_id: str, rows: list[list[str]]) -> int:
             return ta_api.store_points(session, offered[1], path)
 
 
+def _save(svc: Service, sheet_id: str, slug: str, anonymous: bool, form: dict[str, str]) -> Saving:
+    """The form's rows checked against the scores as they are now, and stored (SheetError: none)."""
+    with _SAVING:
+        saving = form_rows(_view(svc, sheet_id, slug, anonymous), form)
+        _store(svc, sheet_id, saving.rows)
+    return saving
+
+
 @router.post("/{slug}", response_class=HTMLResponse)
 async def save(sheet_id: str, slug: str, request: Request, who: TAPage, svc: Svc,
                anonymous: Annotated[bool, Query()] = False) -> Response:
@@ -95,8 +110,13 @@ async def save(sheet_id: str, slug: str, request: Request, who: TAPage, svc: Svc
     require_csrf(who, form.get("csrf", ""))
     view = await run_in_threadpool(_view, svc, sheet_id, slug, anonymous)
     try:
-        stored = await run_in_threadpool(_store, svc, sheet_id, form_rows(view, form))
+        saving = await run_in_threadpool(_save, svc, sheet_id, slug, anonymous, form)
     except SheetError as exc:
-        return _page(request, who, sheet_id, posted(view, form), anonymous, error=str(exc))
+        return _page(request, who, sheet_id, posted(view, form), anonymous, error=str(exc), status=422)
+    if saving.conflicts:  # the page as it is now, the newer scores in its boxes
+        now = await run_in_threadpool(_view, svc, sheet_id, slug, anonymous)
+        return _page(request, who, sheet_id, now, anonymous, saved=len(saving.rows) or None,
+                     error=refusal(saving), status=409)
     query = "?anonymous=true&" if anonymous else "?"
-    return RedirectResponse(f"/ta/sheets/{sheet_id}/review/{slug}{query}saved={stored}", status_code=303)
+    return RedirectResponse(f"/ta/sheets/{sheet_id}/review/{slug}{query}saved={len(saving.rows)}",
+                            status_code=303)
