@@ -18,7 +18,8 @@ def review(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
            out: Annotated[Path, typer.Argument(help="the folder `grader grade` wrote")],
            file: Annotated[Path | None, typer.Option(help="default: OUT/overrides.csv")] = None,
            force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
-           anonymous: Annotated[bool, typer.Option(help="pseudonyms instead of student ids on the pages")]
+           anonymous: Annotated[bool, typer.Option(help="pseudonyms instead of student ids on the pages "
+                                                    "(no id in them; their scores are saved with --serve)")]
            = False,
            serve: Annotated[bool, typer.Option(help="serve the pages on 127.0.0.1; a save merges into "
                                                     "OUT/overrides.csv")]
@@ -50,6 +51,8 @@ def review(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
     done, total = sum(v.scored for v in views), sum(len(v.answers) for v in views)
     typer.echo(f"{out / 'review' / 'index.html'}: {len(views)} manual points, {done} of {total} scored; "
                f"then `grader apply-overrides {sheet} {out} {target}`")
+    if anonymous and not serve:  # the CSV would name the students the pages hide
+        typer.echo("anonymous pages save nothing by themselves: --serve saves their scores")
     if serve:
         _serve(spec, out, anonymous, apply, host, port)
 

@@ -68,6 +68,8 @@ def test_anonymous_pages_show_stable_pseudonyms_and_no_id_anywhere(graded) -> No
     students = [a.student for a in point_views(sheet, out)[0].answers]
     assert not [s for s in students if s in page]  # not in the form, the script's data or a link
     assert _data(page)["groups"] == {} and 'id="save-csv"' not in page  # a CSV would name them
+    index = (out / "review" / "index.html").read_text()
+    assert "--anonymous --serve" in index and "Save as CSV" not in index
     secret = out / "review" / ".secret"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     write_review(sheet, out, anonymous=True)
