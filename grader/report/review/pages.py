@@ -10,7 +10,7 @@ import base64
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from urllib.parse import quote
 
@@ -49,9 +49,13 @@ class PointView:
     def keys(self, group: Group) -> list[str]:
         return [self.key(s) for s in group.students]
 
+    @cached_property
+    def _ids(self) -> dict[str, str]:
+        return {name: student for student, name in self.names.items()}
+
     def student(self, key: str) -> str:
         """The id of a student the form names (an unknown name is kept: the save's check names it)."""
-        return next((s for s in self.names if self.names[s] == key), key) if self.hidden else key
+        return self._ids.get(key, key) if self.hidden else key
 
     @property
     def answers(self) -> list[Answer]:
