@@ -11,10 +11,16 @@ from grader.grading.unzip import UnsafeArchive, safe_extract
 from grader.report import CellErrorInfo, CheckResult, ScoreReport
 from grader.report.format_view import ShownCheck, ShownRun, format_view, report_rows, shown_run
 from grader.report.overrides import COLUMNS as OVERRIDE_COLUMNS
-from grader.report.overrides import Override, merge, read_overrides
+from grader.report.overrides import Override, merge, overrides_text, read_overrides
+from grader.report.review.form import Saving, form_rows, posted, refusal
+from grader.report.review.pages import PointView, views_of
+from grader.report.review.pseudonyms import pseudonym
+from grader.report.review.render import located_html
 from grader.report.textsafe import csv_cell, one_line
 from grader.report.writers import BATCH_WRITERS, STUDENT_WRITERS
 from grader.report.writers.batch import Batch
+from grader.report.writers.feedback_html import render as feedback_html
+from grader.report.writers.feedback_md import MARKS, pts
 from grader.report.writers.report_json import render as render_report_json
 from grader.sandbox.doctor import Diagnosis, SandboxUnavailable, choose_runner, diagnose
 from grader.sandbox.process import ProcessRunner, Runner
@@ -23,11 +29,13 @@ from grader.sheet import Sheet, SheetError, format_validation_error, load_sheet
 from grader.sheet.lock import SheetLock, staleness
 
 __all__ = [
-    "BATCH_WRITERS", "OVERRIDE_COLUMNS", "STUDENT_WRITERS", "Batch", "CellErrorInfo", "CheckResult",
-    "Diagnosis", "Graded", "Override", "Plan", "ProcessRunner", "Runner", "SandboxUnavailable", "ScoreReport",
-    "Sheet", "SheetError", "SheetLock", "ShownCheck", "ShownRun", "Submission", "UnsafeArchive",
-    "choose_runner", "csv_cell", "diagnose", "format_validation_error", "format_view",
-    "grade_submission", "load_sheet", "merge", "one_line", "read_overrides", "ready_lock",
-    "received", "remove_tree", "render_report_json", "report_rows", "safe_extract", "shown_run",
-    "staleness",
+    "BATCH_WRITERS", "MARKS", "OVERRIDE_COLUMNS", "STUDENT_WRITERS", "Batch", "CellErrorInfo",
+    "CheckResult", "Diagnosis", "Graded", "Override", "Plan", "PointView", "ProcessRunner",
+    "Runner", "SandboxUnavailable", "Saving", "ScoreReport", "Sheet", "SheetError", "SheetLock",
+    "ShownCheck", "ShownRun", "Submission", "UnsafeArchive", "choose_runner", "csv_cell",
+    "diagnose", "feedback_html", "form_rows", "format_validation_error", "format_view",
+    "grade_submission", "load_sheet", "located_html", "merge", "one_line", "overrides_text",
+    "posted", "pseudonym", "pts", "read_overrides", "ready_lock", "received", "refusal",
+    "remove_tree", "render_report_json", "report_rows", "safe_extract", "shown_run", "staleness",
+    "views_of",
 ]

@@ -22,16 +22,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from grader.report.overrides import overrides_text
-from grader.report.review.form import Saving, form_rows, posted, refusal
-from grader.report.review.pages import PointView, views_of
-from grader.report.review.pseudonyms import pseudonym
-from grader.report.review.render import located_html
 from grader.service import ta_api
 from grader.service.auth import Principal
 from grader.service.db import transaction
 from grader.service.grades import standings
-from grader.service.library import SheetError
+from grader.service.library import (
+    PointView,
+    Saving,
+    SheetError,
+    form_rows,
+    located_html,
+    overrides_text,
+    posted,
+    pseudonym,
+    refusal,
+    views_of,
+)
 from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
 from grader.service.state import Service
 

@@ -17,9 +17,8 @@ from fastapi import Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from grader.report.writers.feedback_md import MARKS, pts
 from grader.service.auth import Principal, csrf_ok, identify
-from grader.service.library import ScoreReport
+from grader.service.library import MARKS, ScoreReport, feedback_html, pts
 from grader.service.state import Service, service
 
 Svc = Annotated[Service, Depends(service)]
@@ -84,8 +83,6 @@ def main_of(html: str) -> Markup:
 
 
 def feedback_main(report: ScoreReport) -> Markup:
-    from grader.report.writers.feedback_html import render as feedback_html
-
     return main_of(feedback_html(report))
 
 
