@@ -14,6 +14,7 @@ import contextlib
 from typing import Any, Protocol
 
 from grader.service.library import (
+    DaskBackend,
     Graded,
     Plan,
     Runner,
@@ -55,8 +56,6 @@ class DaskDispatch:
     """On a Dask cluster: each job one task, in a fresh sandbox on a Dask worker."""
 
     def __init__(self, scheduler: str) -> None:
-        from grader.grading.backends.dask import DaskBackend
-
         self._stack = contextlib.ExitStack()
         self.client: Any = self._stack.enter_context(DaskBackend(scheduler)._client())
 

@@ -3,6 +3,7 @@ face over the library (the CLI is the first), never a second grading path."""
 
 from __future__ import annotations
 
+from grader.grading.backends.dask import DaskBackend  # Dask itself is imported only when it runs
 from grader.grading.backends.worker import Plan, received
 from grader.grading.batch import ready_lock
 from grader.grading.discover import Submission
@@ -30,10 +31,10 @@ from grader.sheet.lock import SheetLock, staleness
 
 __all__ = [
     "BATCH_WRITERS", "MARKS", "OVERRIDE_COLUMNS", "STUDENT_WRITERS", "Batch", "CellErrorInfo",
-    "CheckResult", "Diagnosis", "Graded", "Override", "Plan", "PointView", "ProcessRunner",
-    "Runner", "SandboxUnavailable", "Saving", "ScoreReport", "Sheet", "SheetError", "SheetLock",
-    "ShownCheck", "ShownRun", "Submission", "UnsafeArchive", "choose_runner", "csv_cell",
-    "diagnose", "feedback_html", "form_rows", "format_validation_error", "format_view",
+    "CheckResult", "DaskBackend", "Diagnosis", "Graded", "Override", "Plan", "PointView",
+    "ProcessRunner", "Runner", "SandboxUnavailable", "Saving", "ScoreReport", "Sheet", "SheetError",
+    "SheetLock", "ShownCheck", "ShownRun", "Submission", "UnsafeArchive", "choose_runner",
+    "csv_cell", "diagnose", "feedback_html", "form_rows", "format_validation_error", "format_view",
     "grade_submission", "load_sheet", "located_html", "merge", "one_line", "overrides_text",
     "posted", "pseudonym", "pts", "read_overrides", "ready_lock", "received", "refusal",
     "remove_tree", "render_report_json", "report_rows", "safe_extract", "shown_run", "staleness",
