@@ -144,7 +144,8 @@ def text_lines(result: SelfCheck) -> list[str]:
              f"({limits.cell_timeout_s:g} s per cell, {limits.memory_mib} MiB)"]
     lines += [f"cell {e.cell} raised {one_line(e.error)}" for e in run.cell_errors]
     lines += [f"problem: task {c.task}: {one_line(c.problem or '')}" for c in result.view.problems]
-    shown = [c for c in result.view.checks if not c.problem and c.answer not in result.manual]
+    troubled = {c.answer for c in result.view.problems}  # an answer two checks read is ok only if both say so
+    shown = [c for c in result.view.checks if c.answer not in troubled and c.answer not in result.manual]
     lines += [f"ok: {', '.join(dict.fromkeys(c.answer for c in shown))} present and of the "
               "expected form" if shown else "ok: nothing"]
     if result.manual:

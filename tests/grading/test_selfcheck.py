@@ -296,3 +296,17 @@ def test_a_training_sheet_runs_from_its_public_lock_and_data_files(handout):
                          str(REPO / "submissions_example" / "kiel-lab4" / "alice.py")])
     assert code == 0, lines
     assert lines[-1].startswith("everything the sheet asks for is there and of the expected form")
+
+
+def test_an_answer_two_checks_read_is_ok_only_if_both_say_so():
+    from grader.report import RunInfo
+    from grader.report.format_view import Row, format_view
+    from grader.sheet.spec import Limits
+
+    view = format_view(RunInfo(status="completed"), [
+        Row("2", "dsigmoid", "dsigmoid([-2., 0., 3.]) returned None (`return` missing?)"),  # function check
+        Row("2", "dsigmoid", None),  # its finite-difference check: the function is there
+        Row("1", "loss", None)])
+    lines = selfcheck.text_lines(selfcheck.SelfCheck(sheet="s", student="a", isolation="x", view=view,
+                                                     duration_s=0.1, limits=Limits(), manual=[], notes=[]))
+    assert "ok: loss present and of the expected form" in lines, lines
