@@ -108,12 +108,7 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     record = lock.calibrations.get(identity(sheet))
     subs = list(discover(submissions) if subs is None else subs)
     check_out(submissions, out, subs)
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
-        stale.unlink()
-    label = graded_on(sheet)
-    todo = [s for s in subs
-            if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, label)]
+    todo = _to_grade(sheet, lock, subs, out, force)
     if on_plan:
         on_plan(len(todo), len(subs) - len(todo))
     warnings = [*discovery_warnings(subs), *sanity.before_batch(sheet, subs)]
@@ -138,6 +133,17 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     resumed = [s.student for s in subs if s.student not in graded]
     return BatchResult(out=out, reports=reports, graded=graded, resumed=resumed, gradebook=gradebook,
                        warnings=warnings, environment=environment_warnings(record) if record else [])
+
+
+def _to_grade(sheet: Sheet, lock: SheetLock, subs: list[Submission], out: Path,
+              force: bool) -> list[Submission]:
+    """The submissions without an up-to-date report in OUT (all of them with ``force``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
+        stale.unlink()
+    label = graded_on(sheet)
+    return [s for s in subs
+            if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, label)]
 
 
 def ready_lock(sheet: Sheet) -> SheetLock:
