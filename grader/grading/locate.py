@@ -14,10 +14,12 @@ nearest before it (else the first), and its cell is shown there too.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import itertools
 import json
 import re
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,9 @@ MAX_IMAGES = 1_500_000  # base64 characters of images per point
 MAX_REPORT = 4_000_000  # characters of all points' blocks in one report
 MAX_STRAY = 20  # stray tags flagged per report
 _PNG = re.compile(r"iVBORw0KGgo[A-Za-z0-9+/]*={0,2}")  # base64 of a PNG: its signature, then base64 only
+# a PNG of a megabyte can declare 14,000 × 14,000 pixels (zeros compress well): the TA's browser
+# would decode 800 MB of it. A figure at 300 dpi is a few million pixels
+MAX_PIXELS = 16_000_000
 
 
 @dataclass
@@ -107,13 +112,24 @@ class RunView:
         return cls({o.cell: o.outputs for o in outputs}, {e.index: e for e in errors})
 
 
+def _image(index: int, output: CellOutput) -> LocatedBlock:
+    """The image, unless its header declares more pixels than a page should decode."""
+    head = output.png_base64[:32]  # signature, IHDR length and type, width, height
+    header = base64.b64decode(head[:len(head) // 4 * 4])
+    width, height = struct.unpack(">II", header[16:24]) if header[12:16] == b"IHDR" else (0, 0)
+    if width * height > MAX_PIXELS:
+        return LocatedBlock(kind="output", cell=index + 1,
+                            text=f"[an image of {width} × {height} pixels: too large to show]")
+    return LocatedBlock(kind="image", cell=index + 1, png_base64=output.png_base64,
+                        truncated=output.truncated)
+
+
 def output_blocks(index: int, run: RunView) -> list[LocatedBlock]:
     """What cell ``index`` showed when it ran, and its error; an image only if it is a PNG."""
     blocks = []
     for o in run.outputs.get(index, ()):
         if o.kind == "image" and _PNG.fullmatch(o.png_base64):
-            blocks.append(LocatedBlock(kind="image", cell=index + 1, png_base64=o.png_base64,
-                                       truncated=o.truncated))
+            blocks.append(_image(index, o))
         elif o.kind == "text":
             shown, cut = bounded(o.text)
             blocks.append(LocatedBlock(kind="output", cell=index + 1, text=shown,

@@ -115,3 +115,27 @@ def test_long_heading_titles_are_read_once_and_short() -> None:
     with hang_guard(10):
         located = locate_notebook(checks, nb(*[md(long)] * 300), RunView())
     assert all(v.how == "not_located" and len(v.detail) < 2_000 for v in located.values())
+
+
+def test_a_png_bomb_is_named_not_shown() -> None:
+    """A megabyte of PNG can declare 14,000 × 14,000 pixels (zeros compress): the review and
+    submission pages would make the TA's browser decode 800 MB. A real figure still shows."""
+    import base64
+    import struct
+    import zlib
+
+    from grader.grading.locate import RunView, output_blocks
+    from grader.sandbox.job import CellOutput, CellOutputs
+
+    def png(w: int, h: int) -> str:
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        return base64.b64encode(b"\x89PNG\r\n\x1a\n" + ihdr + chunk(b"IEND", b"")).decode()
+
+    run = RunView.of([CellOutputs(cell=0, outputs=[CellOutput(kind="image", png_base64=png(14000, 14000)),
+                                                  CellOutput(kind="image", png_base64=png(640, 480)),
+                                                  CellOutput(kind="image", png_base64="iVBORw0KGgoAB")])], [])
+    bomb, figure, stub = output_blocks(0, run)
+    assert bomb.kind == "output" and "14000 × 14000 pixels: too large to show" in bomb.text
+    assert figure.kind == "image" and stub.kind == "image"
