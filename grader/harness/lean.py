@@ -31,6 +31,8 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
         return [], f"the notebook is not UTF-8 text ({exc.reason} at byte {exc.start})"
     except ValueError as exc:
         return [], f"the file is not a readable Jupyter notebook: {str(exc)[:300]}"
+    if isinstance(nb, dict) and nb.get("nbformat") == 3:  # IPython 2/3's worksheets: read as nbclient does
+        nb = _upgraded(nb)
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
         return [], "the file is not a readable Jupyter notebook: it has no list of cells"
@@ -40,6 +42,16 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
     if len(code) > max_cells:
         return [], f"the notebook has {len(code)} code cells; the limit is {max_cells}"
     return [(i, "".join(s) if isinstance(s, list) else str(s)) for i, s in code], ""
+
+
+def _upgraded(nb: dict[str, Any]) -> Any:
+    """A version 3 notebook as version 4, or unchanged if it is not one nbformat can read."""
+    import nbformat  # only for these old files: it costs the fast path an import
+
+    try:
+        return nbformat.reads(json.dumps(nb), as_version=4)
+    except Exception:  # nbformat raises several types; the caller then says what is missing
+        return nb
 
 
 def _shell(errors: list[str], log: OutputLog) -> tuple[Any, Callable[[str], Any]]:

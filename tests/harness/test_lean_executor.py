@@ -91,6 +91,25 @@ def test_lean_rejects_unreadable_notebooks_with_the_reason(tmp_path, content, re
     assert cells == [] and reason in problem
 
 
+def test_lean_reads_a_version_3_notebook_as_nbclient_does(tmp_path):
+    """IPython 2/3 saved cells in worksheets; nbclient's nbformat upgrades them, so lean must too
+    (it said 'it has no list of cells' and the two executors gave different reports)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "grader" / "harness"))
+    try:
+        import lean
+    finally:
+        sys.path.pop(0)
+    old = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""},
+           "worksheets": [{"metadata": {}, "cells": [
+        {"cell_type": "markdown", "source": ["# Old"], "metadata": {}},
+        {"cell_type": "code", "language": "python", "input": ["z = 3\n", "h = 3.0\n"], "outputs": [],
+         "metadata": {}, "prompt_number": 1}]}]}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(old))
+    assert lean.read_cells(str(tmp_path / "nb.ipynb"), max_cells=50) == ([(1, "z = 3\nh = 3.0\n")], "")
+
+
 def test_a_cell_that_disables_the_cell_timer_is_still_stopped(tmp_path):
     """The cell timer lives in the student's process in lean mode; the CPU-time limit and the
     runner's wall clock, outside it, still end the run, and the report says which."""
