@@ -31,3 +31,6 @@ def test_secure_cookies_and_a_sign_in_page_instead_of_json(tmp_path: Path) -> No
     assert api.headers["x-content-type-options"] == "nosniff" and "script-src" not in api.headers[
         "content-security-policy"]
     assert client.get("/static/pages.js").headers["content-type"].startswith("text/javascript")
+    signed_out = client.get("/signed-out")  # where Sign out lands: a page, not an error
+    assert signed_out.status_code == 200 and "<h1>Signed out</h1>" in signed_out.text
+    assert "Error 200" not in signed_out.text
