@@ -48,18 +48,23 @@ class Graded(Frozen):
 def grade_submission(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
     """One student's report, always: whatever goes wrong while preparing, running, reading or
     scoring becomes this report (status ``grader_error``), never an exception that stops a batch."""
-    return grade_executed(sheet, lock, sub, runner).report
+    return _safely(sheet, lock, sub, runner, executed=False).report
 
 
 def grade_executed(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> Graded:
     """:func:`grade_submission`, and the notebook as it ran when it did run."""
+    return _safely(sheet, lock, sub, runner, executed=True)
+
+
+def _safely(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner, *, executed: bool) -> Graded:
     try:
-        return _grade(sheet, lock, sub, runner)
+        return _grade(sheet, lock, sub, runner, executed)
     except Exception as exc:
         return Graded(report=grader_error_report(sheet, lock, sub.student, exc, runner.isolation))
 
 
-def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> Graded:
+def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner, executed: bool) -> Graded:
+    """``executed``: also the notebook as it ran (a batch writes it; the service keeps only reports)."""
     sha = sub.sha256
     with scratch_dir(f"grader-{sheet.id}-") as tmp:
         try:
@@ -70,4 +75,6 @@ def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> Gr
         report = score(sheet, lock, run, student=sub.student, sha256=sha,
                        info=run_info(run, file, runner.isolation, str(prepared.workdir)),
                        located=locate_file(sheet, prepared.main, run))
+        if not executed:
+            return Graded(report=report)
         return Graded(report=report, executed=executed_notebook(prepared.main, file, run))
