@@ -9,33 +9,28 @@ from pathlib import Path
 from typing import Any
 
 from grader.frozen import Frozen
-from grader.grading.discover import Prepared, Submission, SubmissionProblem, place_file, prepare
+from grader.grading.discover import Prepared, Submission, SubmissionProblem
 from grader.grading.executed import executed_notebook
 from grader.grading.locate import locate_file
-from grader.grading.plan import job_of, run_plan
+from grader.grading.plan import job_of, prepare_run, run_plan
 from grader.grading.score import failed_report, grader_error_report, run_info, score
 from grader.report import ScoreReport
 from grader.report.executed import ExecutedNotebook
-from grader.sandbox.job import Job, RunResult
+from grader.sandbox.job import RunResult
 from grader.sandbox.process import Runner
 from grader.sandbox.scratch import scratch_dir
-from grader.sheet import Sheet, datasets
+from grader.sheet import Sheet
 from grader.sheet.lock import SheetLock
-
-
-def build_job(sheet: Sheet, prepared: Prepared, seed: int | None = None,
-              config: dict[str, Any] | None = None) -> Job:
-    return job_of(run_plan(sheet), prepared, seed, config)  # grader check: job_of(public plan)
 
 
 def run_submission(sheet: Sheet, sub: Submission, runner: Runner, workdir: Path,
                    seed: int | None = None,
                    config: dict[str, Any] | None = None) -> tuple[Prepared, RunResult]:
-    """Prepare ``sub`` in the empty ``workdir`` and run it; SubmissionProblem if it cannot run."""
-    prepared = prepare(sub, sheet, workdir)
-    for staged in datasets.staged(sheet):  # after the student's files: theirs cannot replace it
-        place_file(staged.source, workdir, staged.rel)
-    return prepared, runner.run(build_job(sheet, prepared, seed, config))
+    """Prepare ``sub`` in the empty ``workdir`` and run it; SubmissionProblem if it cannot run.
+    The same plan and preparation as ``grader check`` (grading.plan), with every probe."""
+    plan = run_plan(sheet)
+    prepared = prepare_run(plan, sub, workdir, sheet.data_files(), sheet.data_overrides)
+    return prepared, runner.run(job_of(plan, prepared, seed, config))
 
 
 class Graded(Frozen):
