@@ -75,14 +75,19 @@ def read_row(row: dict[str, str | None]) -> dict[str, str]:
     return {c: csv_value(row.get(c) or "") for c in COLUMNS}
 
 
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Every row of the overrides CSV at ``path`` ([] when there is none), as :func:`read_row` gives it."""
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
+        return [read_row(row) for row in csv.DictReader(fh)]
+
+
 def save_overrides(sheet: Sheet, out: Path, rows: Sequence[Sequence[str]], path: Path) -> list[Override]:
     """Check ``rows`` as apply-overrides does, then merge them into the CSV at ``path`` (atomically):
     a row for the same student, task and point replaces the old one, every other row is kept."""
     new = parse_overrides(sheet, io.StringIO(overrides_text(rows)), path.name, list(graded_reports(out)))
-    kept: list[Sequence[str]] = []
-    if path.exists():
-        with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
-            kept = [[read_row(row)[c] for c in COLUMNS] for row in csv.DictReader(fh)]
+    kept = [[row[c] for c in COLUMNS] for row in read_rows(path)]
     given = {tuple(r[:3]): r for r in rows}
     merged = [given.pop(tuple(r[:3]), r) for r in kept]
     write_text(path, overrides_text([*merged, *given.values()]))

@@ -6,7 +6,6 @@ A point's current score comes from the reports (``apply-overrides`` put it there
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from grader.report import ScoreReport
 from grader.report.located import Located
-from grader.report.overrides import read_row
+from grader.report.overrides import read_rows
 from grader.report.writers.gradebook_csv import number
 from grader.sheet import Sheet
 
@@ -84,12 +83,8 @@ def manual_points(sheet: Sheet) -> list[Point]:
 
 def saved_rows(path: Path) -> dict[Key, tuple[str, str]]:
     """The filled rows of an overrides CSV: (student, task, point) → (points, comment)."""
-    if not path.exists():
-        return {}
-    with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
-        rows = [read_row(r) for r in csv.DictReader(fh)]
     return {(r["student"], r["task"], r["point"]): (r["points"].strip(), r["comment"].strip())
-            for r in rows if r["points"].strip()}
+            for r in read_rows(path) if r["points"].strip()}
 
 
 def answers_of(point: Point, reports: Mapping[str, ScoreReport], saved: Mapping[Key, tuple[str, str]],
