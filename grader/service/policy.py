@@ -20,6 +20,12 @@ class Refused(Exception):
         self.status, self.retry_after = status, retry_after
 
 
+def accepting(offer: Offer, at: datetime) -> bool:
+    """Whether the sheet takes submissions at ``at`` at all (attempts aside): :func:`admit`'s window."""
+    late_refused = offer.deadline is not None and at > offer.deadline and offer.late.policy == "refuse"
+    return not (offer.opens and at < offer.opens) and not late_refused
+
+
 def admit(offer: Offer, sheet_id: str, at: datetime, earlier: Sequence[datetime]) -> float:
     """Seconds late (0 on time) if a submission made ``at`` is accepted after ``earlier`` ones."""
     if offer.opens and at < offer.opens:

@@ -35,6 +35,7 @@ from grader.service.library import (
 )
 from grader.service.logs import log
 from grader.service.metrics import Metrics
+from grader.service.policy import accepting
 from grader.service.storage import BlobStore
 from grader.service.upload import KINDS
 
@@ -143,9 +144,7 @@ class WorkerPool:
         with transaction(self.grading.factory) as session:
             last = session.scalar(select(SubmissionRow.sheet_id).order_by(SubmissionRow.id.desc()).limit(1))
         moment = now()
-        open_now = [sid for sid, (offer, _) in self.grading.course.sheets.items()
-                    if (offer.opens is None or offer.opens <= moment)
-                    and (offer.deadline is None or moment < offer.deadline or offer.late.policy != "refuse")]
+        open_now = [sid for sid, (offer, _) in self.grading.course.sheets.items() if accepting(offer, moment)]
         likely = last if last in self.grading.course.sheets else next(iter(open_now), None)
         if likely is None:
             return
