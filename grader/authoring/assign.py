@@ -120,11 +120,10 @@ def labels(sheet: Sheet) -> list[str]:
 
 
 def _check_out_dir(sheet: Sheet, out_dir: Path) -> None:
-    target = out_dir.resolve()
-    for what, folder in (("sheet", sheet.folder), ("reference", sheet.reference_dir)):
-        if target == folder.resolve() or folder.resolve() in target.parents:
-            raise SheetError(f"-o {out_dir} is inside the {what} folder {folder}: the handout would "
-                             "change (or replace) what the lock was made from; write it elsewhere")
+    if (inside := sheet.locked_folder(out_dir)) is not None:
+        what, folder = inside
+        raise SheetError(f"-o {out_dir} is inside the {what} folder {folder}: the handout would "
+                         "change (or replace) what the lock was made from; write it elsewhere")
     if (out_dir.exists() or out_dir.suffix == ".ipynb") and not out_dir.is_dir():
         raise SheetError(f"-o {out_dir} names a file: give the folder to write the handout into")
 

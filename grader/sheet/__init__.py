@@ -75,6 +75,15 @@ class Sheet:
     def data_files(self) -> list[Path]:
         return [self.folder / "data" / name for name in self.spec.data]
 
+    def locked_folder(self, path: Path) -> tuple[str, Path] | None:
+        """``("sheet" | "reference", folder)`` when ``path`` lies in a folder the lock is made from
+        (writing there would make the lock stale), else None."""
+        target = path.resolve()
+        for what, folder in (("sheet", self.folder), ("reference", self.reference_dir)):
+            if target == folder.resolve() or folder.resolve() in target.parents:
+                return what, folder
+        return None
+
     def content_hash(self) -> str:
         """Hash of everything in the sheet folder that decides a grade (the lock excluded)."""
         return hash_tree(self.folder, exclude={LOCK_NAME})

@@ -109,11 +109,10 @@ def write_public_lock(sheet: Sheet, lock: SheetLock, output: Path) -> PublicLock
     notebook runs with them). ``output`` must lie outside the sheet and reference folders: the
     lock holds their hashes, so a file added there (or over the lock itself) would leave grading
     with a stale or public lock."""
-    target = output.resolve()
-    for what, folder in (("sheet", sheet.folder), ("reference", sheet.reference_dir)):
-        if target == folder.resolve() or folder.resolve() in target.parents:
-            raise SheetError(f"-o {output} is inside the {what} folder {folder}: it would change the "
-                             f"folder the lock was made from (or replace the lock); write it elsewhere")
+    if (inside := sheet.locked_folder(output)) is not None:
+        what, folder = inside
+        raise SheetError(f"-o {output} is inside the {what} folder {folder}: it would change the "
+                         f"folder the lock was made from (or replace the lock); write it elsewhere")
     if output.is_dir():
         raise SheetError(f"-o {output} is a folder: give the file to write, "
                          f"e.g. {output / (sheet.id + '.public.json')}")
