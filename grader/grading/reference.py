@@ -66,11 +66,10 @@ def lock_sheet(sheet: Sheet, runner: Runner) -> SheetLock:
     """Lock the reference's answers; calibrations of an unchanged reference are kept. A reference
     that misses answers is refused with the cell where each was expected."""
     run = run_reference(sheet, runner)
-    problems = reference_problems(sheet, run)
-    if problems:
-        raise SheetError(f"reference of {sheet.id} ({sheet.reference_dir}) cannot be locked: "
-                         + "; ".join(problems) + _where_expected(sheet, run))
-    lock = build_lock(sheet, run, _previous(sheet))
+    try:
+        lock = build_lock(sheet, run, _previous(sheet))
+    except SheetError as exc:  # build_lock names the problems; say where the answers were expected
+        raise SheetError(f"{exc}{_where_expected(sheet, run)}") from None
     write_lock(sheet, lock)
     return lock
 
