@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from grader.service import roster
 from grader.service.course import CourseError, load_course
-from grader.service.db import Regrade, Student, Token, default_url, make_engine, transaction, upgrade
+from grader.service.db import Regrade, Student, Token, default_url, make_engine, reading, transaction, upgrade
 from grader.service.regrade import RegradeResult, regrade_result, start_regrade
 from grader.service.state import Service, open_database, state_folder
 
@@ -100,7 +100,7 @@ def regrade_now(svc: Service, sheet_id: str, poll_s: float = 0.5) -> RegradeResu
     svc.pool.start()
     try:
         while True:
-            with transaction(svc.factory) as session:
+            with reading(svc.factory) as session:
                 result = regrade_result(session, offered[0], session.get_one(Regrade, regrade_id))
             if not result.pending:
                 return result

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from grader.service import jobs
 from grader.service.auth import COOKIE, SESSION_MAX_AGE_S, Anyone, Principal, session_cookie, signed_in_as
-from grader.service.db import SubmissionRow, now, transaction
+from grader.service.db import SubmissionRow, now, reading
 from grader.service.grades import overrides, report_of
 from grader.service.models import Feedback, History, Me, RowId, SheetInfo, SubmissionInfo
 from grader.service.policy import counted, penalty_factor
@@ -50,7 +50,7 @@ def rows_of(session: Session, student_id: str, sheet_id: str) -> list[Submission
 @router.get("/login", include_in_schema=False)
 def login(request: Request, svc: Svc,
           token: str = Query(description="the secret from the personal link")) -> RedirectResponse:
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         found = active_token(session, token)
         if found is None:
             raise HTTPException(401, "this link is unknown or was revoked: ask your TA for a new one")
@@ -70,7 +70,7 @@ def login(request: Request, svc: Svc,
 @router.get("/api/me", response_model=Me)
 def me(who: Anyone, svc: Svc) -> Me:
     sheets, at = [], now()
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         for sheet_id, (offer, sheet) in svc.course.sheets.items():
             used = len(rows_of(session, who.student_id, sheet_id)) if who.student_id else 0
             interval = offer.attempts.min_interval
@@ -85,14 +85,14 @@ def me(who: Anyone, svc: Svc) -> Me:
 
 @router.get("/api/submissions/{submission_id}", response_model=SubmissionInfo)
 def status(submission_id: RowId, who: Anyone, svc: Svc) -> SubmissionInfo:
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         return submission_info(session, visible_row(session, who, submission_id))
 
 
 @router.get("/api/submissions/{submission_id}/report", response_model=Feedback)
 def report(submission_id: RowId, who: Anyone, svc: Svc) -> Feedback:
     """The feedback, as much of it as the sheet's visibility allows now (TAs: all of it)."""
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         row = visible_row(session, who, submission_id)
         graded = report_of(row, overrides(session, row.sheet_id, row.student_id))
         if graded is None:
@@ -112,7 +112,7 @@ def history(sheet_id: str, who: Anyone, svc: Svc,
     whose = (student if who.role == "ta" else None) or who.student_id
     if whose is None:
         raise HTTPException(422, "TAs: name the student (?student=ID)")
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         rows = rows_of(session, whose, sheet_id)
         best = counted(offered[0], rows)
         return History(sheet=sheet_id, student=whose, counted=best.id if best else None,

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from grader.frozen import Frozen
-from grader.service.db import Student, Token, transaction
+from grader.service.db import Student, Token, reading
 from grader.service.roster import active_token
 from grader.service.state import Service, service
 
@@ -59,7 +59,7 @@ def _principal(session: Session, token: Token | None, via: Literal["bearer", "co
 def identify(request: Request, svc: Annotated[Service, Depends(service)]) -> Principal:
     """Who sends the request, before any CSRF check (pages check the token of their forms)."""
     header = request.headers.get("authorization")
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         if header:
             scheme, _, secret = header.partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():

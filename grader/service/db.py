@@ -28,7 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -114,6 +114,9 @@ class ManualPoint(Base):
     comment: Mapped[str] = mapped_column(Text)
 
 
+_READ_ONLY = "grader_read_only"
+
+
 def default_url(state: Path) -> str:
     return f"sqlite:///{state / 'grader.db'}"
 
@@ -125,8 +128,15 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=10)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
     event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A transaction that may write takes the write lock at once (BEGIN IMMEDIATE: a read that
+    later writes would otherwise fail, not wait, if another writer came between); a read-only one
+    (:func:`reading`) takes none, and reads the last commit without waiting for writers (WAL)."""
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _sqlite_connect(dbapi: Any, _record: Any) -> None:
@@ -139,6 +149,17 @@ def _sqlite_connect(dbapi: Any, _record: Any) -> None:
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work, committed on success, rolled back on any exception."""
     with factory() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work (what a request shows): on SQLite it never waits for the queue's
+    or the uploads' writes. PostgreSQL refuses a write in it (so the tests there catch one)."""
+    with factory() as session, session.begin():
+        connection = session.connection(execution_options={_READ_ONLY: True})
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         yield session
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from grader.service import jobs
 from grader.service.course import Course, CourseError, load_course
-from grader.service.db import default_url, is_current, make_engine, transaction, upgrade
+from grader.service.db import default_url, is_current, make_engine, reading, upgrade
 from grader.service.metrics import Metrics
 from grader.service.storage import BlobStore
 from grader.service.worker import Grading, RunnerFactory, Sheets, WorkerPool
@@ -110,7 +110,7 @@ def start(svc: Service) -> int:
 
 
 def _queue_length(factory: sessionmaker[Session]) -> float:
-    with transaction(factory) as session:
+    with reading(factory) as session:
         return float(jobs.waiting(session))
 
 

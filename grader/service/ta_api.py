@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from grader.service.auth import TA
 from grader.service.course import Offer
-from grader.service.db import JobRow, ManualPoint, Regrade, Student, SubmissionRow, transaction
+from grader.service.db import JobRow, ManualPoint, Regrade, Student, SubmissionRow, reading, transaction
 from grader.service.grades import export_reports, score_of, standings
 from grader.service.library import BATCH_WRITERS, Batch, Sheet, SheetError, read_overrides
 from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted, RowId
@@ -37,7 +37,7 @@ def _offered(svc: Service, sheet_id: str) -> tuple[Offer, Sheet]:
 @router.get("/sheets/{sheet_id}/class", response_model=list[ClassRow])
 def class_table(sheet_id: str, _: TA, svc: Svc) -> list[ClassRow]:
     offer, _sheet = _offered(svc, sheet_id)
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         return [ClassRow(student=s.student.id, name=s.student.name, submissions=len(s.submissions),
                          counted=s.counted.id if s.counted else None, score=score_of(offer, s),
                          max_score=s.report.max_score if s.report else None,
@@ -48,7 +48,7 @@ def class_table(sheet_id: str, _: TA, svc: Svc) -> list[ClassRow]:
 
 @router.get("/queue", response_model=list[QueueEntry])
 def queue(_: TA, svc: Svc) -> list[QueueEntry]:
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         pending = session.execute(select(JobRow, SubmissionRow).join(SubmissionRow)
                                   .where(JobRow.state != "done").order_by(JobRow.id))
         return [QueueEntry(job=j.id, submission=s.id, sheet=s.sheet_id, student=s.student_id, state=j.state,
@@ -102,7 +102,7 @@ def regrade(sheet_id: str, _: TA, svc: Svc) -> RegradeStarted:
 
 @router.get("/regrades/{regrade_id}", response_model=RegradeResult)
 def regrade_status(regrade_id: RowId, _: TA, svc: Svc) -> RegradeResult:
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         found = session.get(Regrade, regrade_id)
         if found is None:
             raise HTTPException(404, f"no regrade {regrade_id}")
@@ -115,7 +115,7 @@ def export(sheet_id: str, name: str, _: TA, svc: Svc) -> Response:
     if name not in BATCH_WRITERS:
         raise HTTPException(404, f"exports are {sorted(BATCH_WRITERS)}")
     offer, sheet = _offered(svc, sheet_id)
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         reports = export_reports(offer, standings(session, offer, sheet_id))
         names = {s.id: s.name for s in session.scalars(select(Student))}
     rendered = BATCH_WRITERS[name](Batch(sheet, reports, names=names))
@@ -125,7 +125,7 @@ def export(sheet_id: str, name: str, _: TA, svc: Svc) -> Response:
 @router.get("/submissions/{submission_id}/report.json", response_class=PlainTextResponse)
 def raw_report(submission_id: RowId, _: TA, svc: Svc) -> Response:
     """The stored report.json, byte for byte what ``grader grade`` writes for the same file."""
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         row = session.get(SubmissionRow, submission_id)
         if row is None or row.report_json is None:
             raise HTTPException(404, f"no graded submission {submission_id}")

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from grader.service import api, submit
 from grader.service.auth import COOKIE, Principal
-from grader.service.db import SubmissionRow, now, transaction
+from grader.service.db import SubmissionRow, now, reading
 from grader.service.grades import overrides, report_of
 from grader.service.library import Override
 from grader.service.models import RowId, SheetInfo, SubmissionInfo
@@ -72,7 +72,7 @@ def _attempt(svc: Service, info: SubmissionInfo, row: SubmissionRow, manual: lis
 
 def sheet_view(svc: Service, who: Principal, info: SheetInfo) -> SheetView:
     history = api.history(info.id, who, svc)
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         manual = overrides(session, info.id, history.student)
         rows = {r.id: r for r in api.rows_of(session, history.student, info.id)}
         attempts = [_attempt(svc, s, rows[s.id], manual, info.visibility_now in _SCORED,

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from grader.frozen import Frozen
 from grader.service import api, ta_api
 from grader.service.auth import Principal
-from grader.service.db import Student, SubmissionRow, transaction
+from grader.service.db import Student, SubmissionRow, reading, transaction
 from grader.service.grades import overrides, report_of, score_of, standings
 from grader.service.library import OVERRIDE_COLUMNS, CheckResult, SheetError
 from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
@@ -48,7 +48,7 @@ class ClassLine:
 
 def class_lines(svc: Service) -> list[ClassLine]:
     lines: dict[str, ClassLine] = {}
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         for sheet_id, (offer, _sheet) in svc.course.sheets.items():
             for s in standings(session, offer, sheet_id):
                 line = lines.setdefault(s.student.id, ClassLine(s.student.id, s.student.name, {}))
@@ -86,7 +86,7 @@ class Manual:
 
 
 def _manual_points(svc: Service, sheet_id: str, student_id: str, counted: int | None) -> list[Manual]:
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         row = session.get(SubmissionRow, counted) if counted else None
         report = report_of(row, overrides(session, sheet_id, student_id)) if row else None
     if report is None:
@@ -96,7 +96,7 @@ def _manual_points(svc: Service, sheet_id: str, student_id: str, counted: int | 
 
 def student_page(request: Request, who: Principal, svc: Service, student_id: str, error: str = "",
                  status: int = 200, saved: bool = False) -> Response:
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         student = session.get(Student, student_id)
         name = student.name if student else None
     if name is None:

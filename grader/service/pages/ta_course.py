@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from grader.service import roster, ta_api
-from grader.service.db import Student, SubmissionRow, Token, transaction
+from grader.service.db import Student, SubmissionRow, Token, reading, transaction
 from grader.service.library import ScoreReport
 from grader.service.models import RowId
 from grader.service.pages.web import Svc, TAPage, as_page, main_of, render, require_csrf
@@ -37,7 +37,7 @@ class Failure:
 def failures(svc: Service) -> list[Failure]:
     """The latest graded submissions that did not run to the end, or that the grader could not grade."""
     found = []
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         rows = session.scalars(select(SubmissionRow).where(SubmissionRow.report_json.is_not(None))
                                .order_by(SubmissionRow.id.desc()).limit(20 * _FAILURES_SHOWN))
         for row in rows:
@@ -79,7 +79,7 @@ def regrade_result(regrade_id: RowId, request: Request, who: TAPage, svc: Svc) -
 
 
 def roster_page(request: Request, who: TAPage, svc: Service, notice: str = "", link: str = "") -> Response:
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         active = {sid: int(n) for sid, n in session.execute(select(Token.student_id, func.count()).where(
             Token.student_id.is_not(None), Token.revoked_at.is_(None)).group_by(Token.student_id))}
         students = [(s, active.get(s.id, 0)) for s in session.scalars(select(Student).order_by(Student.id))]

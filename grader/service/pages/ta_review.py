@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from grader.service import ta_api
 from grader.service.auth import Principal
-from grader.service.db import transaction
+from grader.service.db import reading, transaction
 from grader.service.grades import standings
 from grader.service.library import (
     PointView,
@@ -51,7 +51,7 @@ def _views(svc: Service, sheet_id: str, anonymous: bool) -> list[PointView]:
     if offered is None:
         raise PageError(404, f"no sheet {sheet_id!r} in this course")
     offer, sheet = offered
-    with transaction(svc.factory) as session:
+    with reading(svc.factory) as session:
         table = [s for s in standings(session, offer, sheet_id) if s.report is not None and s.counted]
     key = hashlib.sha256(b"grader-review-pseudonyms" + svc.secret).digest()
     names = {s.student.id: pseudonym(key, s.student.id) if anonymous else f"{s.student.id} ({s.student.name})"
