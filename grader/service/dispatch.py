@@ -1,21 +1,26 @@
-"""Where a claimed job is graded: in the worker thread (the default) or on a Dask cluster.
+"""Where a claimed job is graded: in the worker thread's own grading process (the default) or on
+a Dask cluster.
 
 The queue stays in the database either way: a worker thread claims a job, stages its file, hands
-the grading to its :class:`Dispatch` and stores the report in one transaction, as always. With
-``--scheduler tcp://HOST:PORT`` (or ``local:N``, a LocalCluster started here) the thread waits on
-a Dask future instead of a local sandbox; the report comes back as the same JSON, so it is
-byte-identical. Dask workers must see the grader, the sheets and the state folder at the same
-absolute paths (a shared filesystem). Dask is an optional extra, imported only then.
+the grading to its :class:`Dispatch` and stores the report in one transaction, as always. By
+default the thread waits on its child process (:mod:`grader.grading.backends.child`: sandboxes
+are forked from it, not from the server). With ``--scheduler tcp://HOST:PORT`` (or ``local:N``, a
+LocalCluster started here) the thread waits on a Dask future instead; the report comes back as
+the same JSON, so it is byte-identical. Dask workers must see the grader, the sheets and the
+state folder at the same absolute paths (a shared filesystem). Dask is an optional extra, imported
+only then.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Any, Protocol
 
 from grader.service.library import (
     DaskBackend,
     Graded,
+    GradingProcess,
     Plan,
     Runner,
     ScoreReport,
@@ -31,25 +36,43 @@ from grader.service.library import (
 
 
 class Dispatch(Protocol):
-    def grade(self, sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport: ...
+    def grade(self, plan: Plan, sub: Submission) -> ScoreReport:
+        """Called from a worker thread: that thread's job, graded against ``plan``."""
 
-    def ready(self, sheet: Sheet, runner: Runner) -> None:
-        """After a job, its report stored: get ready for the next one."""
+    def ready(self, plan: Plan) -> None:
+        """Called from a worker thread before its first job: get ready to grade ``plan``'s sheet."""
 
     def close(self) -> None: ...
 
 
-class LocalDispatch:
-    """In the worker thread, in its runner's sandbox; the next sandbox is warmed after each job."""
+class ProcessDispatch:
+    """Each worker thread grades in its own child process (started on first use, again if it
+    dies), which keeps that thread's next sandbox warm."""
 
-    def grade(self, sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
-        return grade_submission(sheet, lock, sub, runner)
+    def __init__(self) -> None:
+        self._mine = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[GradingProcess] = []
 
-    def ready(self, sheet: Sheet, runner: Runner) -> None:
-        runner.warm_up(sheet.spec.executor)
+    def grade(self, plan: Plan, sub: Submission) -> ScoreReport:
+        return self._process().grade(plan, sub).report
+
+    def ready(self, plan: Plan) -> None:
+        self._process().ready(plan)
 
     def close(self) -> None:
-        pass
+        with self._lock:
+            processes, self._all = self._all, []
+        for process in processes:
+            process.close()
+
+    def _process(self) -> GradingProcess:
+        process: GradingProcess | None = getattr(self._mine, "process", None)
+        if process is None:
+            process = self._mine.process = GradingProcess()
+            with self._lock:
+                self._all.append(process)
+        return process
 
 
 class DaskDispatch:
@@ -59,11 +82,12 @@ class DaskDispatch:
         self._stack = contextlib.ExitStack()
         self.client: Any = self._stack.enter_context(DaskBackend(scheduler)._client())
 
-    def grade(self, sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner) -> ScoreReport:
-        future = self.client.submit(grade_on_worker, str(sheet.folder), lock, runner, sub, pure=False)
-        return received(Plan(sheet, lock, runner), sub, future).report
+    def grade(self, plan: Plan, sub: Submission) -> ScoreReport:
+        future = self.client.submit(grade_on_worker, str(plan.sheet.folder), plan.lock, plan.runner, sub,
+                                    pure=False)
+        return received(plan, sub, future).report
 
-    def ready(self, sheet: Sheet, runner: Runner) -> None:
+    def ready(self, plan: Plan) -> None:
         pass
 
     def close(self) -> None:
@@ -71,8 +95,8 @@ class DaskDispatch:
 
 
 def dispatch(scheduler: str | None) -> Dispatch:
-    """``None``: grade here; else on the Dask cluster (SheetError: a bad address, or no Dask)."""
-    return LocalDispatch() if scheduler is None else DaskDispatch(scheduler)
+    """``None``: grade on this machine; else on the Dask cluster (SheetError: a bad address, or no Dask)."""
+    return ProcessDispatch() if scheduler is None else DaskDispatch(scheduler)
 
 
 _LOADED: dict[str, tuple[str, Sheet]] = {}  # in a Dask worker: sheet folder -> (lock fingerprint, sheet)

@@ -32,25 +32,32 @@ def enqueue(session: Session, submission_id: int, regrade_id: int | None = None)
 
 def claim(factory: sessionmaker[Session]) -> Claimed | None:
     with transaction(factory) as session:
-        job = session.scalar(select(JobRow).where(JobRow.state == "queued").order_by(JobRow.id)
-                             .limit(1).with_for_update(skip_locked=True))
-        if job is None:
-            return None
-        job.state, job.claimed_at, job.runs = "running", now(), job.runs + 1
-        sub = session.get_one(SubmissionRow, job.submission_id)
-        if sub.report_json is None:
-            sub.status = "running"
-        return Claimed(job.id, sub.id, sub.student_id, sub.sheet_id, sub.filename, sub.sha256, job.runs)
+        return _claim(session)
 
 
 def finish(factory: sessionmaker[Session], claimed: Claimed, report_json: str, score: float,
-           max_score: float) -> None:
+           max_score: float, *, then_claim: bool) -> Claimed | None:
+    """Store a job's report; with ``then_claim``, claim the next job in the same transaction (a
+    worker under load then waits for one commit per job, not two)."""
     with transaction(factory) as session:
         job = session.get_one(JobRow, claimed.job_id)
         sub = session.get_one(SubmissionRow, claimed.submission_id)
         sub.report_json, sub.score, sub.max_score = report_json, score, max_score
         sub.status, sub.graded_at = "done", now()
         job.state, job.finished_at = "done", now()
+        return _claim(session) if then_claim else None
+
+
+def _claim(session: Session) -> Claimed | None:
+    job = session.scalar(select(JobRow).where(JobRow.state == "queued").order_by(JobRow.id)
+                         .limit(1).with_for_update(skip_locked=True))
+    if job is None:
+        return None
+    job.state, job.claimed_at, job.runs = "running", now(), job.runs + 1
+    sub = session.get_one(SubmissionRow, job.submission_id)
+    if sub.report_json is None:
+        sub.status = "running"
+    return Claimed(job.id, sub.id, sub.student_id, sub.sheet_id, sub.filename, sub.sha256, job.runs)
 
 
 def release(factory: sessionmaker[Session], claimed: Claimed) -> None:

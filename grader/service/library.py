@@ -3,6 +3,7 @@ face over the library (the CLI is the first), never a second grading path."""
 
 from __future__ import annotations
 
+from grader.grading.backends.child import GradingProcess
 from grader.grading.backends.dask import DaskBackend  # Dask itself is imported only when it runs
 from grader.grading.backends.worker import Plan, received
 from grader.grading.batch import ready_lock
@@ -31,7 +32,7 @@ from grader.sheet.lock import SheetLock, staleness
 
 __all__ = [
     "BATCH_WRITERS", "MARKS", "OVERRIDE_COLUMNS", "STUDENT_WRITERS", "Batch", "CellErrorInfo",
-    "CheckResult", "DaskBackend", "Diagnosis", "Graded", "Override", "Plan", "PointView",
+    "CheckResult", "DaskBackend", "Diagnosis", "Graded", "GradingProcess", "Override", "Plan", "PointView",
     "ProcessRunner", "Runner", "SandboxUnavailable", "Saving", "ScoreReport", "Sheet", "SheetError",
     "SheetLock", "ShownCheck", "ShownRun", "Submission", "UnsafeArchive", "choose_runner",
     "csv_cell", "diagnose", "feedback_html", "form_rows", "format_validation_error", "format_view",

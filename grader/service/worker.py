@@ -1,8 +1,9 @@
 """Workers: threads that claim jobs and grade each one through the library's one-submission call.
 
-Each job is graded in its own sandbox (the runner's business); a thread keeps one runner per
-sheet and warms its next sandbox after each job, so a student's report comes back quickly. A
-job's files live in ``state/work/job-<id>/`` and are swept at start-up if a crash left them.
+Each job is graded in its own sandbox (the runner's business), from the thread's own grading
+process, which warms its next sandbox after each job so a student's report comes back quickly
+(:mod:`grader.service.dispatch`). A job's files live in ``state/work/job-<id>/`` and are swept at
+start-up if a crash left them.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from grader.service import jobs
 from grader.service.course import Course
 from grader.service.db import SubmissionRow, now, transaction
-from grader.service.dispatch import Dispatch, LocalDispatch
+from grader.service.dispatch import Dispatch, ProcessDispatch
 from grader.service.library import (
+    Plan,
     Runner,
     Sheet,
     SheetError,
@@ -83,7 +85,7 @@ class Grading:
     runner_for: RunnerFactory
     metrics: Metrics
     sheets: Sheets
-    dispatch: Dispatch = field(default_factory=LocalDispatch)  # where the grading runs
+    dispatch: Dispatch = field(default_factory=ProcessDispatch)  # where the grading runs
 
 
 class WorkerPool:
@@ -116,51 +118,67 @@ class WorkerPool:
 
     def _loop(self) -> None:
         runners: dict[str, Runner] = {}
-        try:
+        idle = self._likely()  # the sheet to warm a sandbox for as soon as the queue is empty
+        claimed: jobs.Claimed | None = None
+        while not self._stop.is_set():
+            claimed = claimed or jobs.claim(self.grading.factory)
+            if claimed is None:
+                if idle is not None:
+                    self._ready(idle, runners)
+                    idle = None
+                self._wake.wait(_IDLE_S)
+                self._wake.clear()
+                continue
+            job = claimed
+            claimed, idle = None, job.sheet_id
             try:
-                self._warm_likely(runners)
-            except Exception:  # only a head start: the first job starts its own sandbox
-                log("warming a sandbox failed", logging.WARNING, exc_info=True)
-            while not self._stop.is_set():
-                claimed = jobs.claim(self.grading.factory)
-                if claimed is None:
-                    self._wake.wait(_IDLE_S)
-                    self._wake.clear()
-                    continue
-                try:
-                    self._run(claimed, runners)
-                except Exception:  # a grader bug or a missing upload: logged, the job waits for a fix
-                    log("job failed in the grader", logging.ERROR, job=claimed.job_id, exc_info=True)
-                    self.grading.metrics.failures.inc()
-                    jobs.release(self.grading.factory, claimed)
-                    self._stop.wait(5.0)
-        finally:
-            for runner in runners.values():
-                runner.close()
+                claimed = self._run(job, runners)
+            except Exception:  # a grader bug or a missing upload: logged, the job waits for a fix
+                log("job failed in the grader", logging.ERROR, job=job.job_id, exc_info=True)
+                self.grading.metrics.failures.inc()
+                jobs.release(self.grading.factory, job)
+                self._stop.wait(5.0)
+        if claimed is not None:  # claimed as the last job was stored, then told to stop
+            jobs.release(self.grading.factory, claimed)
+        for runner in runners.values():
+            runner.close()
 
-    def _warm_likely(self, runners: dict[str, Runner]) -> None:
-        """Before the first job: warm a sandbox for the sheet most likely to come next (the one
-        submitted to last, else the first sheet open now), so the first report is quick too."""
-        with transaction(self.grading.factory) as session:
-            last = session.scalar(select(SubmissionRow.sheet_id).order_by(SubmissionRow.id.desc()).limit(1))
+    def _plan(self, sheet_id: str, runners: dict[str, Runner]) -> Plan:
+        sheet, lock = self.grading.sheets.get(sheet_id)
+        runner = runners.get(sheet.id) or runners.setdefault(sheet.id, self.grading.runner_for(sheet))
+        return Plan(sheet, lock, runner)
+
+    def _ready(self, sheet_id: str, runners: dict[str, Runner]) -> None:
+        """Warm a sandbox while this thread has nothing to do, so the next report comes back quickly
+        (not after each job: under load the next job is waiting, and no CPU is idle to warm one)."""
+        try:
+            self.grading.dispatch.ready(self._plan(sheet_id, runners))
+        except Exception:  # only a head start: the next job starts its own sandbox
+            log("warming a sandbox failed", logging.WARNING, exc_info=True)
+
+    def _likely(self) -> str | None:
+        """Before the first job: the sheet most likely to come next (the one submitted to last,
+        else the first sheet open now), so the first report is quick too."""
+        try:
+            with transaction(self.grading.factory) as session:
+                newest = select(SubmissionRow.sheet_id).order_by(SubmissionRow.id.desc()).limit(1)
+                last = session.scalar(newest)
+        except Exception:  # the database is down: the loop's first claim says so
+            log("choosing a sheet to warm failed", logging.WARNING, exc_info=True)
+            return None
         moment = now()
         open_now = [sid for sid, (offer, _) in self.grading.course.sheets.items() if accepting(offer, moment)]
-        likely = last if last in self.grading.course.sheets else next(iter(open_now), None)
-        if likely is None:
-            return
-        sheet, _lock = self.grading.sheets.get(likely)
-        runner = runners.setdefault(sheet.id, self.grading.runner_for(sheet))
-        self.grading.dispatch.ready(sheet, runner)
+        return last if last in self.grading.course.sheets else next(iter(open_now), None)
 
-    def _run(self, claimed: jobs.Claimed, runners: dict[str, Runner]) -> None:
+    def _run(self, claimed: jobs.Claimed, runners: dict[str, Runner]) -> jobs.Claimed | None:
+        """Grade and store one job; the next job, claimed as this one is stored (None: none queued)."""
         try:
-            sheet, lock = self.grading.sheets.get(claimed.sheet_id)
+            plan = self._plan(claimed.sheet_id, runners)
         except (SheetError, OSError) as exc:
             log("job waits: its sheet cannot be graded", logging.ERROR, job=claimed.job_id, error=str(exc))
             jobs.release(self.grading.factory, claimed)
             self._stop.wait(5.0)
-            return
-        runner = runners.get(sheet.id) or runners.setdefault(sheet.id, self.grading.runner_for(sheet))
+            return None
         folder = (self.grading.work / f"job-{claimed.job_id}").resolve()  # Dask workers share the path
         remove_tree(folder)
         folder.mkdir(parents=True)
@@ -169,13 +187,14 @@ class WorkerPool:
             path = folder / staged_name(claimed.filename)
             shutil.copyfile(self.grading.store.path(claimed.sha256), path)
             sub = Submission(claimed.student_id, path, KINDS[path.suffix.lower()])  # type: ignore[arg-type]
-            report = self.grading.dispatch.grade(sheet, lock, sub, runner)
+            report = self.grading.dispatch.grade(plan, sub)
         finally:
             remove_tree(folder)
         seconds = time.monotonic() - started
-        jobs.finish(self.grading.factory, claimed, render_report_json(report), report.score, report.max_score)
+        following = jobs.finish(self.grading.factory, claimed, render_report_json(report), report.score,
+                                report.max_score, then_claim=not self._stop.is_set())
         self._count(claimed, report.run.status, seconds)
-        self.grading.dispatch.ready(sheet, runner)
+        return following
 
     def _count(self, claimed: jobs.Claimed, status: str, seconds: float) -> None:
         metrics = self.grading.metrics

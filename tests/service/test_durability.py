@@ -63,9 +63,11 @@ def test_kill_9_then_restart_grades_each_accepted_submission_once(tmp_path: Path
         while not any(f.done() and f.result() for f in futures):
             time.sleep(0.01)
         time.sleep(0.4)  # uploads still streaming, jobs being graded
+        left = descendants(server.pid)  # its grading processes (and the sandboxes they run)
         os.kill(server.pid, signal.SIGKILL)
         server.wait()
         accepted = {r for f in futures if (r := f.result()) is not None}
+    assert left and gone(left, 30), "a killed server's grading processes outlived it"
     graded_before = len([e for e in _events(log) if '"job graded"' in e])
     assert accepted and graded_before < len(accepted)  # the restart has work left over
     server = start(course, port, db_url, log)
@@ -90,6 +92,38 @@ def test_kill_9_then_restart_grades_each_accepted_submission_once(tmp_path: Path
     server.send_signal(signal.SIGTERM)
     assert server.wait(60) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has shut down
     assert "service stopped: workers drained" in log.read_text()
+
+
+def descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child, rest = stat.read_text().split(" ", 1)
+        except OSError:
+            continue
+        children.setdefault(int(rest.rsplit(") ", 1)[1].split()[1]), []).append(int(child))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def gone(pids: set[int], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(running(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _events(log: Path) -> list[str]:

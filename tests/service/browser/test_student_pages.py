@@ -22,8 +22,8 @@ def _submit(page, name: str, content: bytes) -> None:
     page.get_by_role("button", name="Submit").click()
 
 
-def test_sign_in_upload_watch_it_graded_without_reload_and_read_feedback(course) -> None:
-    gate = Gate()
+def test_sign_in_upload_watch_it_graded_without_reload_and_read_feedback(course, tmp_path) -> None:
+    gate = Gate(tmp_path)
     c = course(gate=gate)
     alice = c.page("alice")
     page = alice.page
@@ -43,7 +43,7 @@ def test_sign_in_upload_watch_it_graded_without_reload_and_read_feedback(course)
     assert "alice" in ta.page.inner_text("main") and "Nothing is waiting" in ta.page.inner_text("main")
     c.shot(ta, "ta-queue")
 
-    gate.open.set()
+    gate.open()
     expect(page.locator("#status .status")).to_have_text("graded", timeout=60_000)
     assert loads == []  # no reload: the script followed the status
     page.get_by_role("link", name="Read the feedback").click()
