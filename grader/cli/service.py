@@ -40,7 +40,8 @@ def serve(course: Course, host: str = "127.0.0.1", port: int = 8000, db: Db = No
                            scheduler=scheduler)
     typer.echo(f"Serving {svc.course.spec.title!r} on http://{host}:{port} (API docs: /docs); "
                f"sheets: {', '.join(svc.course.sheets)}")
-    run(svc, host, port, secure_cookies=secure_cookies)
+    with errors():
+        run(svc, host, port, secure_cookies=secure_cookies)
 
 @app.command()
 def submit(sheet: Annotated[str, typer.Argument(help="sheet id")],

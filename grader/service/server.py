@@ -10,6 +10,7 @@ import uvicorn
 from grader.service.app import create_app
 from grader.service.dispatch import dispatch
 from grader.service.library import Diagnosis, Runner, Sheet, choose_runner, diagnose
+from grader.service.single import only_server
 from grader.service.state import Service, open_service
 from grader.service.worker import RunnerFactory
 
@@ -43,7 +44,10 @@ def open_checked(course: Path, *, db: str | None, state: Path | None, workers: i
 
 
 def serve(svc: Service, host: str, port: int, *, secure_cookies: bool = False) -> None:
-    """Until SIGINT or SIGTERM; then uvicorn stops accepting, and the lifespan drains the workers."""
+    """Until SIGINT or SIGTERM; then uvicorn stops accepting, and the lifespan drains the workers.
+    CourseError, before anything is swept or re-queued, if another server uses the same state or
+    database."""
     app = create_app(svc, secure_cookies=secure_cookies)
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning")
-    uvicorn.Server(config).run()
+    with only_server(svc.folder, svc.engine):
+        uvicorn.Server(config).run()

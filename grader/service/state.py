@@ -36,6 +36,7 @@ class Service:
     metrics: Metrics
     secret: bytes
     sheets: Sheets
+    folder: Path  # the state folder
 
 
 def service(request: Request) -> Service:
@@ -97,7 +98,7 @@ def open_service(course_dir: Path, runner_for: RunnerFactory, *, db: str | None 
     metrics = Metrics(lambda: _queue_length(factory))
     grading = Grading(course, factory, store, folder / "work", runner_for, metrics, sheets)
     return Service(course, engine, factory, store, WorkerPool(grading, workers), metrics,
-                   _secret(folder), sheets)
+                   _secret(folder), sheets, folder)
 
 
 def start(svc: Service) -> int:
