@@ -8,6 +8,7 @@ files. Nothing is re-run; a row whose ``points`` cell is empty leaves that point
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterable, Sequence
@@ -86,7 +87,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def save_overrides(sheet: Sheet, out: Path, rows: Sequence[Sequence[str]], path: Path) -> list[Override]:
     """Check ``rows`` as apply-overrides does, then merge them into the CSV at ``path`` (atomically):
     a row for the same student, task and point replaces the old one, every other row is kept."""
-    new = parse_overrides(sheet, io.StringIO(overrides_text(rows)), path.name, list(graded_reports(out)))
+    new = overrides_of_text(sheet, overrides_text(rows), path.name, list(graded_reports(out)))
     kept = [[row[c] for c in COLUMNS] for row in read_rows(path)]
     given = {tuple(r[:3]): r for r in rows}
     merged = [given.pop(tuple(r[:3]), r) for r in kept]
@@ -96,12 +97,27 @@ def save_overrides(sheet: Sheet, out: Path, rows: Sequence[Sequence[str]], path:
 
 def read_overrides(sheet: Sheet, path: Path, students: Sequence[str]) -> list[Override]:
     """Every filled row, checked against the sheet and the graded students (SheetError lists all problems)."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet writes a BOM
-        return parse_overrides(sheet, fh, path.name, students)
+    return overrides_of_text(sheet, decoded(path.read_bytes(), path.name), path.name, students)
+
+
+def decoded(data: bytes, name: str) -> str:
+    """An overrides CSV's text: UTF-8 without the BOM a spreadsheet writes (SheetError: not UTF-8)."""
+    body = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body[:exc.start].count(b"\n") + 1
+        raise SheetError(f"{name} line {line}: not UTF-8 text ({exc.reason})") from None
+
+
+def overrides_of_text(sheet: Sheet, text: str, name: str, students: Sequence[str]) -> list[Override]:
+    """:func:`read_overrides` on the text of a CSV already in hand (``name`` is shown in the messages)."""
+    # newline="": lines split as in a file opened so (csv keeps a quoted cell's line break)
+    return parse_overrides(sheet, io.StringIO(text, newline=""), name, students)
 
 
 def parse_overrides(sheet: Sheet, lines: Iterable[str], name: str, students: Sequence[str]) -> list[Override]:
-    """:func:`read_overrides` on CSV text already in hand (``name`` is shown in the messages)."""
+    """:func:`read_overrides` on CSV lines already in hand (``name`` is shown in the messages)."""
     manual = {(t.id, c.answer): t.check_points(c) for t, c in sheet.spec.checks() if c.kind == "manual"}
     rows, problems = [], []
     reader = csv.DictReader(lines)

@@ -12,9 +12,10 @@ from grader.grading.submission import Graded, grade_submission
 from grader.grading.unzip import UnsafeArchive, safe_extract
 from grader.report import CellErrorInfo, CheckResult, ScoreReport
 from grader.report.format_view import ShownCheck, ShownRun, format_view, report_rows, shown_run
-from grader.report.overrides import COLUMNS as OVERRIDE_COLUMNS
-from grader.report.overrides import Override, merge, overrides_text, read_overrides
+from grader.report.overrides import Override, merge, overrides_of_text, overrides_text
+from grader.report.overrides import decoded as decoded_overrides
 from grader.report.review.form import Saving, form_rows, posted, refusal
+from grader.report.review.pages import OVERRIDES as OVERRIDES_CSV
 from grader.report.review.pages import PointView, views_of
 from grader.report.review.pseudonyms import pseudonym
 from grader.report.review.render import located_html
@@ -31,13 +32,12 @@ from grader.sheet import Sheet, SheetError, format_validation_error, load_sheet
 from grader.sheet.lock import SheetLock, staleness
 
 __all__ = [
-    "BATCH_WRITERS", "MARKS", "OVERRIDE_COLUMNS", "STUDENT_WRITERS", "Batch", "CellErrorInfo",
-    "CheckResult", "DaskBackend", "Diagnosis", "Graded", "GradingProcess", "Override", "Plan", "PointView",
+    "BATCH_WRITERS", "MARKS", "OVERRIDES_CSV", "STUDENT_WRITERS", "Batch", "CellErrorInfo", "CheckResult",
+    "DaskBackend", "Diagnosis", "Graded", "GradingProcess", "Override", "Plan", "PointView",
     "ProcessRunner", "Runner", "SandboxUnavailable", "Saving", "ScoreReport", "Sheet", "SheetError",
-    "SheetLock", "ShownCheck", "ShownRun", "Submission", "UnsafeArchive", "choose_runner",
-    "csv_cell", "diagnose", "feedback_html", "form_rows", "format_validation_error", "format_view",
-    "grade_submission", "load_sheet", "located_html", "merge", "one_line", "overrides_text",
-    "posted", "pseudonym", "pts", "read_overrides", "ready_lock", "received", "refusal",
-    "remove_tree", "render_report_json", "report_rows", "safe_extract", "shown_run", "staleness",
-    "views_of",
+    "SheetLock", "ShownCheck", "ShownRun", "Submission", "UnsafeArchive", "choose_runner", "csv_cell",
+    "decoded_overrides", "diagnose", "feedback_html", "form_rows", "format_validation_error", "format_view",
+    "grade_submission", "load_sheet", "located_html", "merge", "one_line", "overrides_of_text",
+    "overrides_text", "posted", "pseudonym", "pts", "ready_lock", "received", "refusal", "remove_tree",
+    "render_report_json", "report_rows", "safe_extract", "shown_run", "staleness", "views_of",
 ]

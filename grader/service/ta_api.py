@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,15 @@ from grader.service.auth import TA
 from grader.service.course import Offer
 from grader.service.db import JobRow, ManualPoint, Regrade, Student, SubmissionRow, reading, transaction
 from grader.service.grades import export_reports, score_of, standings
-from grader.service.library import BATCH_WRITERS, Batch, Sheet, SheetError, read_overrides
+from grader.service.library import (
+    BATCH_WRITERS,
+    OVERRIDES_CSV,
+    Batch,
+    Sheet,
+    SheetError,
+    decoded_overrides,
+    overrides_of_text,
+)
 from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted, RowId
 from grader.service.regrade import RegradeResult, regrade_result, start_regrade
 from grader.service.state import Service, service
@@ -55,10 +62,12 @@ def queue(_: TA, svc: Svc) -> list[QueueEntry]:
                            runs=j.runs, regrade=j.regrade_id, created_at=j.created_at) for j, s in pending]
 
 
-def store_points(session: Session, sheet: Sheet, csv_path: Path) -> int:
+def store_points(session: Session, sheet: Sheet, text: str) -> int:
+    """The rows of the overrides CSV ``text``, checked as ``grader apply-overrides`` checks the
+    file, then stored (SheetError: none stored)."""
     graded = [s.student_id for s in session.scalars(select(SubmissionRow).where(
         SubmissionRow.sheet_id == sheet.id, SubmissionRow.report_json.is_not(None)))]
-    rows = read_overrides(sheet, csv_path, sorted(set(graded)))
+    rows = overrides_of_text(sheet, text, OVERRIDES_CSV, sorted(set(graded)))
     for o in rows:
         session.execute(delete(ManualPoint).where(ManualPoint.sheet_id == sheet.id,
                                                   ManualPoint.student_id == o.student,
@@ -73,17 +82,15 @@ def manual_points(sheet_id: str, file: UploadFile, _: TA, svc: Svc) -> Applied:
     """The overrides CSV of ``grader review`` (student, task, point, max_points, points, comment),
     checked as ``grader apply-overrides`` checks it: every bad line named, nothing applied then."""
     _offer, sheet = _offered(svc, sheet_id)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "overrides.csv"
-        data = file.file.read(_MAX_CSV + 1)
-        if len(data) > _MAX_CSV:  # cut short, it would apply some rows and silently drop the rest
-            raise HTTPException(413, f"an overrides CSV is at most {_MAX_CSV // 2**20} MiB")
-        path.write_bytes(data)
-        try:
-            with transaction(svc.factory) as session:
-                return Applied(sheet=sheet_id, points=store_points(session, sheet, path))
-        except (SheetError, UnicodeDecodeError) as exc:
-            raise HTTPException(422, str(exc)) from None
+    data = file.file.read(_MAX_CSV + 1)
+    if len(data) > _MAX_CSV:  # cut short, it would apply some rows and silently drop the rest
+        raise HTTPException(413, f"an overrides CSV is at most {_MAX_CSV // 2**20} MiB")
+    try:
+        text = decoded_overrides(data, OVERRIDES_CSV)
+        with transaction(svc.factory) as session:
+            return Applied(sheet=sheet_id, points=store_points(session, sheet, text))
+    except SheetError as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 @router.post("/sheets/{sheet_id}/regrade", status_code=202, response_model=RegradeStarted)

@@ -7,11 +7,8 @@ them on their next page view.
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -22,7 +19,7 @@ from grader.service import api, ta_api
 from grader.service.auth import Principal
 from grader.service.db import Student, SubmissionRow, reading, transaction
 from grader.service.grades import overrides, report_of, score_of, standings
-from grader.service.library import OVERRIDE_COLUMNS, CheckResult, SheetError
+from grader.service.library import CheckResult, SheetError, overrides_text
 from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
 from grader.service.state import Service
 
@@ -133,14 +130,9 @@ def store_point(svc: Service, student_id: str, form: PointForm) -> int:
     offered = svc.course.offer(form.sheet)
     if offered is None:
         raise PageError(404, f"no sheet {form.sheet!r} in this course")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "overrides.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(OVERRIDE_COLUMNS)
-            writer.writerow([student_id, form.task, form.point, form.max_points, form.points, form.comment])
-        with transaction(svc.factory) as session:
-            return ta_api.store_points(session, offered[1], path)
+    row = [student_id, form.task, form.point, form.max_points, form.points, form.comment]
+    with transaction(svc.factory) as session:
+        return ta_api.store_points(session, offered[1], overrides_text([row]))
 
 
 @router.post("/students/{student_id}/points", response_class=HTMLResponse)

@@ -13,9 +13,7 @@ showed it is not saved (:mod:`grader.report.review.form`).
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import threading
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -93,11 +91,8 @@ def _page(request: Request, who: Principal, sheet_id: str, view: PointView, anon
 def _store(svc: Service, sheet_id: str, rows: list[list[str]]) -> int:
     offered = svc.course.offer(sheet_id)
     assert offered is not None  # _view found the sheet
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "overrides.csv"
-        path.write_text(overrides_text(rows), encoding="utf-8")
-        with transaction(svc.factory) as session:
-            return ta_api.store_points(session, offered[1], path)
+    with transaction(svc.factory) as session:
+        return ta_api.store_points(session, offered[1], overrides_text(rows))
 
 
 def _save(svc: Service, sheet_id: str, slug: str, anonymous: bool, form: dict[str, str]) -> Saving:
