@@ -18,6 +18,7 @@ from grader.service import api, pages, submit, ta_api
 from grader.service.auth import TA
 from grader.service.logs import log, setup
 from grader.service.state import Service, healthy, service, start
+from grader.service.upload import FORM_LIMIT
 
 Svc = Annotated[Service, Depends(service)]
 
@@ -54,7 +55,7 @@ class FormLimit:
     read. FastAPI parses a form before the token is checked, so an anonymous 30 MB form would
     otherwise be spooled to disk first."""
 
-    LIMIT = 2 * 2**20
+    LIMIT = FORM_LIMIT
     UPLOADS = re.compile(r"^/(api/)?sheets/[^/]+/(submissions|upload)$")
 
     def __init__(self, app: ASGIApp) -> None:

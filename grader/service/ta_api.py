@@ -26,9 +26,10 @@ from grader.service.library import (
 from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted, RowId
 from grader.service.regrade import RegradeResult, regrade_result, start_regrade
 from grader.service.state import Service, service
+from grader.service.upload import FORM_LIMIT
 
 router = APIRouter(prefix="/api/ta")
-_MAX_CSV = 4 * 2**20
+_MAX_CSV = FORM_LIMIT  # the app refuses a larger form first; this guards a direct call
 Svc = Annotated[Service, Depends(service)]
 _MEDIA = {".csv": "text/csv; charset=utf-8", ".html": "text/html; charset=utf-8",
           ".json": "application/json"}

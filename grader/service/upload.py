@@ -21,6 +21,7 @@ from grader.service.library import UnsafeArchive, remove_tree, safe_extract
 from grader.service.storage import BlobStore, TooLarge
 
 KINDS = {".ipynb": "notebook", ".py": "script", ".zip": "zip"}
+FORM_LIMIT = 2 * 2**20  # any other request body (a form, an overrides CSV): refused past this
 _FORM_OVERHEAD = 64 * 1024  # boundaries and headers around the file
 # The HTML standard's multipart/form-data encoding escapes exactly these three in a file name.
 _FORM_ESCAPES = re.compile("%(22|0D|0A)")

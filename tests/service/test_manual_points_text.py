@@ -74,7 +74,7 @@ def test_the_endpoint_caps_the_csv_itself(course: Course) -> None:
     before = _scores(course)
     with pytest.raises(HTTPException) as refused:
         ta_api.manual_points("inf264-ex4", UploadFile(io.BytesIO(data)), None, course.svc)  # type: ignore[arg-type]
-    assert (refused.value.status_code, refused.value.detail) == (413, "an overrides CSV is at most 4 MiB")
+    assert (refused.value.status_code, refused.value.detail) == (413, "an overrides CSV is at most 2 MiB")
     assert _scores(course) == before
 
 
