@@ -76,10 +76,14 @@ def previous_report(folder: Path) -> ScoreReport | None:
 
 
 def _row(folder: Path) -> ScoreReport | None:
+    report = previous_report(folder)
+    return None if report is None else _slim(report)
+
+
+def _slim(report: ScoreReport) -> ScoreReport:
     """A report as the class-wide files need it: without the located answers of manual points
     (up to megabytes each), so the grader's memory does not grow with them over a batch."""
-    report = previous_report(folder)
-    if report is None or not any(c.located for t in report.tasks for c in t.checks):
+    if not any(c.located for t in report.tasks for c in t.checks):
         return report
     tasks = [t.model_copy(update={"checks": [c.model_copy(update={"located": None}) for c in t.checks]})
              for t in report.tasks]
@@ -108,7 +112,8 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
     record = lock.calibrations.get(identity(sheet))
     subs = list(discover(submissions) if subs is None else subs)
     check_out(submissions, out, subs)
-    todo = _to_grade(sheet, lock, subs, out, force)
+    kept = _kept(sheet, lock, subs, out, force)
+    todo = [s for s in subs if s.student not in kept]
     if on_plan:
         on_plan(len(todo), len(subs) - len(todo))
     warnings = [*discovery_warnings(subs), *sanity.before_batch(sheet, subs)]
@@ -127,7 +132,7 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
             if on_report:
                 on_report(report)
     finally:
-        reports = [r for s in subs if (r := _row(out / s.student))]
+        reports = [r for s in subs if (r := kept[s.student] if s.student in kept else _row(out / s.student))]
         warnings += [w for w in sanity.after_batch(sheet, reports) if w not in warnings]
         gradebook = write_batch(Batch(sheet, reports, warnings), out)
     resumed = [s.student for s in subs if s.student not in graded]
@@ -135,15 +140,19 @@ def grade_batch(sheet: Sheet, submissions: Path, out: Path, runner: Runner, *,
                        warnings=warnings, environment=environment_warnings(record) if record else [])
 
 
-def _to_grade(sheet: Sheet, lock: SheetLock, subs: list[Submission], out: Path,
-              force: bool) -> list[Submission]:
-    """The submissions without an up-to-date report in OUT (all of them with ``force``)."""
+def _kept(sheet: Sheet, lock: SheetLock, subs: list[Submission], out: Path,
+          force: bool) -> dict[str, ScoreReport]:
+    """Student -> the up-to-date report in OUT, slimmed (:func:`_slim`): each is read once, here
+    (none with ``force``); the others are graded."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(f"*/.*{PARTIAL}"):  # left by a run killed mid-write
         stale.unlink()
+    if force:
+        return {}
     label = graded_on(sheet)
-    return [s for s in subs
-            if force or not _is_current(previous_report(out / s.student), s, lock.fingerprint, label)]
+    reports = ((s, previous_report(out / s.student)) for s in subs)
+    return {s.student: _slim(r) for s, r in reports
+            if r is not None and _is_current(r, s, lock.fingerprint, label)}
 
 
 def ready_lock(sheet: Sheet) -> SheetLock:

@@ -8,11 +8,9 @@ already bounds what a run may return: 3 MiB).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from grader.grading.locate import RunView, output_blocks, read_cells
+from grader.grading.locate import GradedFile, RunView, output_blocks
 from grader.harness.cells import split_script
 from grader.report.executed import ExecutedCell, ExecutedNotebook
 from grader.report.located import LocatedBlock
@@ -26,24 +24,20 @@ MAX_OUTPUTS = 3_000
 _CUT = "[more output, not shown here: the page is bounded]"
 
 
-def executed_notebook(path: Path, file: str, run: RunResult) -> ExecutedNotebook:
-    """``path``, the graded file (``file`` as the student names it), with what ``run`` showed."""
-    text = path.read_bytes().decode("utf-8", errors="replace")
+def executed_notebook(graded: GradedFile, file: str, run: RunResult) -> ExecutedNotebook:
+    """``graded``, the graded file (``file`` as the student names it), with what ``run`` showed."""
     status = run.status + (f": {run.message[:300]}" if run.message else "")
     if run.outputs_cut:
         status += f" ({run.outputs_cut} outputs not kept: past the size bound)"
     view = RunView.of(run.outputs, run.cell_errors)
-    if path.suffix != ".ipynb":  # the harness's cells of a script: numbered in order
-        cells = [("code", code) for _, code in split_script(text)]
+    content = graded.content
+    if isinstance(content, str):  # the harness's cells of a script: numbered in order
+        cells = [("code", code) for _, code in split_script(content)]
         return _bounded(ExecutedNotebook(file=file, script=True, status=status), cells, view)
-    try:
-        read = read_cells(json.loads(text))
-    except ValueError:
-        read = None
-    if read is None:
+    if content is None:
         return ExecutedNotebook(file=file, status=status, cells=[ExecutedCell(
             kind="raw", cell=1, source="(the file is not a readable notebook)")])
-    return _bounded(ExecutedNotebook(file=file, status=status), [(c.kind, c.source) for c in read], view)
+    return _bounded(ExecutedNotebook(file=file, status=status), [(c.kind, c.source) for c in content], view)
 
 
 @dataclass

@@ -22,6 +22,7 @@ import re
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,25 @@ def read_cells(notebook: Any) -> list[Cell] | None:
         cells.append(Cell(str(c.get("cell_type", "")), _text(c.get("source")),
                            [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []))
     return cells
+
+
+@dataclass(frozen=True)
+class GradedFile:
+    """The submission's file as it was graded, read and parsed at most once on the host however
+    many pages show it (the located answers, the notebook as it ran)."""
+
+    path: Path
+
+    @cached_property
+    def content(self) -> str | list[Cell] | None:
+        """A script's source; a notebook's cells (None: it is not a readable notebook)."""
+        text = self.path.read_bytes().decode("utf-8", errors="replace")
+        if self.path.suffix != ".ipynb":
+            return text
+        try:
+            return read_cells(json.loads(text))
+        except ValueError:
+            return None
 
 
 def bounded(text: str) -> tuple[str, bool]:
@@ -212,7 +232,11 @@ def locate_notebook(checks: Sequence[ManualCheck], notebook: Any, run: RunView,
                     known: Sequence[str] = ()) -> dict[str, Located]:
     """Each manual check's answer in this notebook (its JSON); ``known`` are all answer names of
     the sheet (a tag naming one of them is no stray tag)."""
-    cells = read_cells(notebook)
+    return _locate_cells(checks, read_cells(notebook), run, known)
+
+
+def _locate_cells(checks: Sequence[ManualCheck], cells: list[Cell] | None, run: RunView,
+                  known: Sequence[str]) -> dict[str, Located]:
     if cells is None:
         return {c.answer: Located(how="not_located", detail="the notebook could not be read") for c in checks}
     found: list[headings.Heading] = []
@@ -265,17 +289,13 @@ def locate_script(checks: Sequence[ManualCheck], source: str) -> dict[str, Locat
     return {c.answer: Located(how="not_a_notebook", detail=detail, blocks=[block]) for c in checks}
 
 
-def locate_file(sheet: Sheet, path: Path, run: RunResult) -> dict[str, Located]:
+def locate_file(sheet: Sheet, graded: GradedFile, run: RunResult) -> dict[str, Located]:
     """Each manual point's answer in the submission's file as it was graded, with ``run``'s outputs."""
     checks = [c for _, c in sheet.spec.checks() if isinstance(c, ManualCheck)]
     if not checks:
-        return {}
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    if path.suffix != ".ipynb":
-        return locate_script(checks, text)
-    try:
-        notebook = json.loads(text)
-    except ValueError:
-        notebook = None
-    return locate_notebook(checks, notebook, RunView.of(run.outputs, run.cell_errors),
-                           known=sheet.spec.answer_names())
+        return {}  # the file is not read
+    content = graded.content
+    if isinstance(content, str):
+        return locate_script(checks, content)
+    return _locate_cells(checks, content, RunView.of(run.outputs, run.cell_errors),
+                         known=sheet.spec.answer_names())

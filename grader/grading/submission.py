@@ -11,7 +11,7 @@ from typing import Any
 from grader.frozen import Frozen
 from grader.grading.discover import Prepared, Submission, SubmissionProblem
 from grader.grading.executed import executed_notebook
-from grader.grading.locate import locate_file
+from grader.grading.locate import GradedFile, locate_file
 from grader.grading.plan import job_of, prepare_run, run_plan
 from grader.grading.score import failed_report, grader_error_report, run_info, score
 from grader.report import ScoreReport
@@ -67,9 +67,10 @@ def _grade(sheet: Sheet, lock: SheetLock, sub: Submission, runner: Runner, execu
         except SubmissionProblem as exc:
             return Graded(report=failed_report(sheet, lock, sub.student, str(exc), sha, runner.isolation))
         file = prepared.main.relative_to(prepared.workdir).as_posix()
+        graded = GradedFile(prepared.main)  # read and parsed once, by whichever page needs it first
         report = score(sheet, lock, run, student=sub.student, sha256=sha,
                        info=run_info(run, file, runner.isolation, str(prepared.workdir)),
-                       located=locate_file(sheet, prepared.main, run))
+                       located=locate_file(sheet, graded, run))
         if not executed:
             return Graded(report=report)
-        return Graded(report=report, executed=executed_notebook(prepared.main, file, run))
+        return Graded(report=report, executed=executed_notebook(graded, file, run))

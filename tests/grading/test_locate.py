@@ -15,6 +15,7 @@ from grader.grading.locate import (
     MAX_IMAGES,
     MAX_REPORT,
     MAX_TEXT,
+    GradedFile,
     RunView,
     locate_file,
     locate_notebook,
@@ -170,7 +171,7 @@ def test_every_manual_point_declares_how_it_is_located_and_the_reference_has_it(
     manual = [c for _, c in sheet.spec.checks() if isinstance(c, ManualCheck)]
     assert manual and all(c.locate is not None for c in manual)
     reference = REPO / "reference" / sheet_id / "solution.ipynb"
-    found = locate_file(sheet, reference, RunResult(status="completed"))
+    found = locate_file(sheet, GradedFile(reference), RunResult(status="completed"))
     missing = {k: v.detail for k, v in found.items() if v.how not in ("tag", "heading") or not v.blocks}
     assert not missing
     assert not any(v.flags for v in found.values())
@@ -179,7 +180,7 @@ def test_every_manual_point_declares_how_it_is_located_and_the_reference_has_it(
 def test_seed004_answers_to_the_waterloo_manual_points_are_located_by_heading():
     sheet = load_sheet("waterloo-a2-1")
     path = REPO / "submissions_example" / "waterloo-a2-1" / "seed004" / "assignment2.ipynb"
-    found = locate_file(sheet, path, RunResult(status="completed"))
+    found = locate_file(sheet, GradedFile(path), RunResult(status="completed"))
     assert found["q5-plot-and-vanishing-gradient"].how == "heading"
     assert "σ′" in found["q5-plot-and-vanishing-gradient"].blocks[0].text
     assert found["q6-tanh-discussion"].how == "heading"
@@ -191,7 +192,7 @@ def test_seed004_answers_to_the_waterloo_manual_points_are_located_by_heading():
 def test_a_script_is_not_a_notebook_and_shows_its_source(tmp_path):
     script = tmp_path / "bob.py"
     script.write_text("# 5\nprint('hi')\n")
-    found = locate_file(load_sheet("waterloo-a2-1"), script, RunResult(status="completed"))
+    found = locate_file(load_sheet("waterloo-a2-1"), GradedFile(script), RunResult(status="completed"))
     assert {v.how for v in found.values()} == {"not_a_notebook"}
     assert found["q1-equations"].blocks[0].text == "# 5\nprint('hi')\n"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.grading.executed import MAX_OUTPUTS, executed_notebook
+from grader.grading.locate import GradedFile
 from grader.report.writers.submission_html import render
 from grader.sandbox.job import CellOutput, CellOutputs, RunResult
 
@@ -30,7 +31,8 @@ def page_of(tmp_path: Path, cells: list[dict], outputs: list[CellOutputs] | None
             name: str = "alice.ipynb") -> str:
     path = tmp_path / "n.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-    return render(executed_notebook(path, name, RunResult(status="completed", outputs=outputs or [])))
+    run = RunResult(status="completed", outputs=outputs or [])
+    return render(executed_notebook(GradedFile(path), name, run))
 
 
 def _flood(cells: int) -> list[CellOutputs]:
@@ -47,7 +49,8 @@ def test_an_output_flood_is_bounded_by_count_and_quick(tmp_path: Path) -> None:
     path.write_text(json.dumps({"cells": [code("print(1)")] * 3000, "metadata": {}, "nbformat": 4,
                                 "nbformat_minor": 5}))
     started = time.monotonic()
-    executed = executed_notebook(path, "n.ipynb", RunResult(status="completed", outputs=_flood(2000)))
+    run = RunResult(status="completed", outputs=_flood(2000))
+    executed = executed_notebook(GradedFile(path), "n.ipynb", run)
     shown = sum(len(c.outputs) for c in executed.cells)
     assert shown <= MAX_OUTPUTS + len(executed.cells), shown
     assert executed.omitted > 0

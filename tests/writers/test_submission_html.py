@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.grading.executed import executed_notebook
+from grader.grading.locate import GradedFile
 from grader.report import ScoreReport
 from grader.report.located import Located, LocatedBlock
 from grader.report.writers import feedback_html, submission_html
@@ -57,7 +58,7 @@ def run_with_outputs() -> RunResult:
 
 
 def hostile_page(tmp_path: Path) -> str:
-    executed = executed_notebook(hostile_notebook(tmp_path), "nb.ipynb", run_with_outputs())
+    executed = executed_notebook(GradedFile(hostile_notebook(tmp_path)), "nb.ipynb", run_with_outputs())
     return submission_html.render(executed)
 
 
@@ -93,7 +94,7 @@ def test_a_notebook_with_huge_saved_outputs_and_sources_gives_a_bounded_page(tmp
     outputs = [CellOutputs(cell=i, outputs=[CellOutput(kind="text", text="z" * 19_000)] * 20)
                for i in range(50)]
     run = RunResult(status="completed", outputs_cut=3, outputs=outputs)
-    executed = executed_notebook(path, "big.ipynb", run)
+    executed = executed_notebook(GradedFile(path), "big.ipynb", run)
     page = submission_html.render(executed)
     assert len(page) < 6_000_000 and "y" * 1000 not in page  # saved outputs are never shown
     assert "the page is bounded]" in page
@@ -107,7 +108,7 @@ def test_a_script_is_shown_as_its_cells_with_their_outputs(tmp_path):
     script.write_text("print('<b>a</b>')\n# %%\nx = 1\n")
     run = RunResult(status="completed", outputs=[CellOutputs(cell=0, outputs=[
         CellOutput(kind="text", name="stdout", text="<b>a</b>\n")])])
-    executed = executed_notebook(script, "bob.py", run)
+    executed = executed_notebook(GradedFile(script), "bob.py", run)
     assert executed.script and [c.source for c in executed.cells] == ["print('<b>a</b>')\n", "# %%\nx = 1\n"]
     page = submission_html.render(executed)
     assert "&lt;b&gt;a&lt;/b&gt;" in page and "<b>a</b>" not in _student_markup(page)
@@ -182,7 +183,7 @@ def test_a_page_the_grader_cannot_render_costs_the_student_nothing(tmp_path, mon
 
     monkeypatch.setattr(submission_html, "render", broken)
     report = ScoreReport.model_validate_json((GOLDEN / "waterloo-a2-1" / "seed004.json").read_text())
-    executed = executed_notebook(hostile_notebook(tmp_path), "nb.ipynb", run_with_outputs())
+    executed = executed_notebook(GradedFile(hostile_notebook(tmp_path)), "nb.ipynb", run_with_outputs())
     write_student(report, tmp_path, executed)
     page = (tmp_path / "submission.html").read_text()
     assert "could not show it (RuntimeError)" in page and "Content-Security-Policy" in page
