@@ -7,6 +7,8 @@ Everything here is student-controlled text: renderers escape it, never trust it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Literal
 
 from pydantic import Field
@@ -32,3 +34,13 @@ class Located(Frozen):
     flags: list[str] = Field(default_factory=list,
                              description="what the TA should know: two cells claim the point, …")
     omitted: int = Field(0, ge=0, description="blocks left out to keep the report bounded")
+
+
+def answer_digest(located: Located | None) -> str:
+    """A hash of the answer's content (each block's kind, text, figure and cut), what a TA scores:
+    not how it was found, its cell numbers or the notes aside, so wording changes in the grader
+    do not count as a new answer. Not located: the hash of no blocks."""
+    blocks = [b.model_dump(include={"kind", "text", "png_base64", "truncated"})
+              for b in (located.blocks if located else [])]
+    text = json.dumps(blocks, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

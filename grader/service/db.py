@@ -112,6 +112,10 @@ class ManualPoint(Base):
     point: Mapped[str] = mapped_column(String(100))
     points: Mapped[float] = mapped_column(Float)
     comment: Mapped[str] = mapped_column(Text)
+    # The answer the score was given for: the counted submission then, and answer_digest of its
+    # answer to the point (NULL: stored before answers were recorded, applies to any answer)
+    submission_id: Mapped[int | None] = mapped_column(Integer)
+    answer_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 _READ_ONLY = "grader_read_only"

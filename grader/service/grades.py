@@ -1,11 +1,12 @@
 """Each student's standing on a sheet: their submissions, the one that counts, its score after the
-late penalty, and its report with the TA's manual points merged in. Class table, exports and
-regrade all read standings, so they agree on who has what."""
+late penalty, and its report with the TA's manual points merged in (those given for the answers
+it holds: :mod:`grader.service.manual`). Class table, exports and regrade all read standings, so
+they agree on who has what."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from grader.service.course import Offer
 from grader.service.db import ManualPoint, Student, SubmissionRow
 from grader.service.library import Override, ScoreReport, merge
+from grader.service.manual import Scored, applying
 from grader.service.policy import counted, penalty_factor
 
 
@@ -22,6 +24,7 @@ class Standing:
     submissions: list[SubmissionRow]
     counted: SubmissionRow | None
     report: ScoreReport | None  # the counted report, manual points merged
+    changed: list[Scored] = field(default_factory=list)  # scores of answers changed since: not merged
 
     @property
     def late(self) -> bool:
@@ -32,13 +35,21 @@ def overrides(session: Session, sheet_id: str, student_id: str | None = None) ->
     query = select(ManualPoint).where(ManualPoint.sheet_id == sheet_id)
     if student_id is not None:
         query = query.where(ManualPoint.student_id == student_id)
-    return [Override(m.student_id, m.task, m.point, m.points, m.comment) for m in session.scalars(query)]
+    return [Scored(m.student_id, m.task, m.point, m.points, m.comment, m.submission_id, m.answer_sha256)
+            for m in session.scalars(query)]
+
+
+def graded(row: SubmissionRow, manual: list[Override]) -> tuple[ScoreReport | None, list[Scored]]:
+    """The row's report with the scores of its answers merged, and the scores of changed answers."""
+    if row.report_json is None:
+        return None, []
+    report = ScoreReport.model_validate_json(row.report_json)
+    applies, changed = applying(report, manual)
+    return merge(report, applies), changed
 
 
 def report_of(row: SubmissionRow, manual: list[Override]) -> ScoreReport | None:
-    if row.report_json is None:
-        return None
-    return merge(ScoreReport.model_validate_json(row.report_json), manual)
+    return graded(row, manual)[0]
 
 
 def score_of(offer: Offer, standing: Standing) -> float | None:
@@ -48,11 +59,17 @@ def score_of(offer: Offer, standing: Standing) -> float | None:
     return round(standing.report.score * penalty_factor(offer.late, standing.counted.late_seconds), 6)
 
 
-def standings(session: Session, offer: Offer, sheet_id: str) -> list[Standing]:
+def submissions_of(session: Session, sheet_id: str) -> dict[str, list[SubmissionRow]]:
+    """Each student's submissions to a sheet, oldest first."""
     rows: dict[str, list[SubmissionRow]] = defaultdict(list)
     for row in session.scalars(select(SubmissionRow).where(SubmissionRow.sheet_id == sheet_id)
                                .order_by(SubmissionRow.id)):
         rows[row.student_id].append(row)
+    return rows
+
+
+def standings(session: Session, offer: Offer, sheet_id: str) -> list[Standing]:
+    rows = submissions_of(session, sheet_id)
     manual: dict[str, list[Override]] = defaultdict(list)
     for o in overrides(session, sheet_id):
         manual[o.student].append(o)
@@ -60,8 +77,8 @@ def standings(session: Session, offer: Offer, sheet_id: str) -> list[Standing]:
     for student in session.scalars(select(Student).order_by(Student.id)):
         mine = rows.get(student.id, [])
         best = counted(offer, mine)
-        report = report_of(best, manual[student.id]) if best else None
-        result.append(Standing(student, mine, best, report))
+        report, changed = graded(best, manual[student.id]) if best else (None, [])
+        result.append(Standing(student, mine, best, report, changed))
     return result
 
 

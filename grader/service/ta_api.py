@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from grader.service.auth import TA
 from grader.service.course import Offer
 from grader.service.db import JobRow, ManualPoint, Regrade, Student, SubmissionRow, reading, transaction
-from grader.service.grades import export_reports, score_of, standings
+from grader.service.grades import export_reports, score_of, standings, submissions_of
 from grader.service.library import (
     BATCH_WRITERS,
     OVERRIDES_CSV,
@@ -23,7 +23,9 @@ from grader.service.library import (
     decoded_overrides,
     overrides_of_text,
 )
+from grader.service.manual import stamped
 from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted, RowId
+from grader.service.policy import counted
 from grader.service.regrade import RegradeResult, regrade_result, start_regrade
 from grader.service.state import Service, service
 from grader.service.upload import FORM_LIMIT
@@ -63,18 +65,19 @@ def queue(_: TA, svc: Svc) -> list[QueueEntry]:
                            runs=j.runs, regrade=j.regrade_id, created_at=j.created_at) for j, s in pending]
 
 
-def store_points(session: Session, sheet: Sheet, text: str) -> int:
+def store_points(session: Session, offer: Offer, sheet: Sheet, text: str) -> int:
     """The rows of the overrides CSV ``text``, checked as ``grader apply-overrides`` checks the
-    file, then stored (SheetError: none stored)."""
-    graded = [s.student_id for s in session.scalars(select(SubmissionRow).where(
-        SubmissionRow.sheet_id == sheet.id, SubmissionRow.report_json.is_not(None)))]
-    rows = overrides_of_text(sheet, text, OVERRIDES_CSV, sorted(set(graded)))
-    for o in rows:
-        session.execute(delete(ManualPoint).where(ManualPoint.sheet_id == sheet.id,
-                                                  ManualPoint.student_id == o.student,
-                                                  ManualPoint.task == o.task, ManualPoint.point == o.point))
-        session.add(ManualPoint(sheet_id=sheet.id, student_id=o.student, task=o.task, point=o.point,
-                                points=o.points, comment=o.comment))
+    file, then stored (SheetError: none stored), each with the answer it scores: the student's
+    counted submission and its answer to the point (a score applies to that answer only)."""
+    table = submissions_of(session, sheet.id)
+    graded = sorted(s for s, rows in table.items() if any(r.report_json is not None for r in rows))
+    rows = overrides_of_text(sheet, text, OVERRIDES_CSV, graded)
+    scored = {o.student: counted(offer, table[o.student]) for o in rows}
+    for new in stamped(sheet.id, rows, scored):  # a later row of the same point replaces an earlier
+        session.execute(delete(ManualPoint).where(
+            ManualPoint.sheet_id == sheet.id, ManualPoint.student_id == new.student_id,
+            ManualPoint.task == new.task, ManualPoint.point == new.point))
+        session.add(new)
     return len(rows)
 
 
@@ -82,14 +85,14 @@ def store_points(session: Session, sheet: Sheet, text: str) -> int:
 def manual_points(sheet_id: str, file: UploadFile, _: TA, svc: Svc) -> Applied:
     """The overrides CSV of ``grader review`` (student, task, point, max_points, points, comment),
     checked as ``grader apply-overrides`` checks it: every bad line named, nothing applied then."""
-    _offer, sheet = _offered(svc, sheet_id)
+    offer, sheet = _offered(svc, sheet_id)
     data = file.file.read(_MAX_CSV + 1)
     if len(data) > _MAX_CSV:  # cut short, it would apply some rows and silently drop the rest
         raise HTTPException(413, f"an overrides CSV is at most {_MAX_CSV // 2**20} MiB")
     try:
         text = decoded_overrides(data, OVERRIDES_CSV)
         with transaction(svc.factory) as session:
-            return Applied(sheet=sheet_id, points=store_points(session, sheet, text))
+            return Applied(sheet=sheet_id, points=store_points(session, offer, sheet, text))
     except SheetError as exc:
         raise HTTPException(422, str(exc)) from None
 

@@ -3,7 +3,8 @@
 Two answers group when their normalised text (case, white space between symbols, quotes and
 Markdown and sentence punctuation dropped: "(b)" and "**B**", "z = 0" and "z=0" alike; words
 stay apart: "1, 2" is not "12"; brackets around a comma stay: "(0, 1)" is not "[0, 1]") and
-their figures (byte for byte) are the same, and they hold the same score and comment so far. An
+their figures (byte for byte) are the same, and they hold the same score and comment so far (and
+the same score of an earlier answer, if any: the page shows the group's first). An
 answer that was not located, or was cut to the size bound, stands alone: the TA looks at it in
 full (what was cut may differ).
 """
@@ -71,6 +72,6 @@ def grouped(answers: list[Answer]) -> list[Group]:
     keyed: dict[object, list[Answer]] = {}
     for n, answer in enumerate(answers):
         content = _content(answer.located)
-        key = (content, answer.points, answer.comment) if content else n
+        key = (content, answer.points, answer.comment, answer.earlier) if content else n
         keyed.setdefault(key, []).append(answer)
     return [Group(f"g{i}", members) for i, members in enumerate(keyed.values(), 1)]

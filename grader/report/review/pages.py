@@ -19,7 +19,7 @@ from markupsafe import Markup
 from grader.report import ScoreReport
 from grader.report.overrides import COLUMNS, graded_reports
 from grader.report.review.grouping import Group, grouped
-from grader.report.review.points import Answer, Key, Point, answers_of, manual_points, saved_rows
+from grader.report.review.points import Answer, Earlier, Key, Point, answers_of, manual_points, saved_rows
 from grader.report.review.pseudonyms import pseudonym, secret_of
 from grader.report.review.render import located_html
 from grader.report.writers.atomic import write_text
@@ -39,8 +39,12 @@ class PointView:
     typed: dict[str, tuple[str, str]] = field(default_factory=dict)  # group → its boxes, when refused
 
     def boxes(self, group: Group) -> tuple[str, str]:
-        """The points and comment in a group's boxes: what was typed (a refused save), else its score."""
-        return self.typed.get(group.id, (group.first.points, group.first.comment))
+        """The points and comment in a group's boxes: what was typed (a refused save), else its score,
+        else the score of its earlier answer (a suggestion: saving it scores this answer)."""
+        first = group.first
+        shown = (first.earlier.points, first.earlier.comment) if first.earlier and not first.scored \
+            else (first.points, first.comment)
+        return self.typed.get(group.id, shown)
 
     def key(self, student: str) -> str:
         """How the form names a student: its pseudonym when anonymous (the id stays on the server)."""
@@ -77,11 +81,11 @@ def _link(out: Path, student: str, name: str, anonymous: bool, served: bool) -> 
 
 def views_of(sheet: Sheet, reports: Mapping[str, ScoreReport], names: dict[str, str],
              link: Callable[[str], str | None], saved: Mapping[Key, tuple[str, str]] | None = None,
-             hidden: bool = False) -> list[PointView]:
+             hidden: bool = False, earlier: Mapping[Key, Earlier] | None = None) -> list[PointView]:
     """Every manual point of ``sheet`` (none: []) with the students' answers grouped, in the order
     of the names shown (pseudonyms too: their order tells nothing of the ids)."""
     ordered = dict(sorted(reports.items(), key=lambda item: (names.get(item[0], item[0]), item[0])))
-    return [PointView(p, grouped(answers_of(p, ordered, saved or {}, link)), names, hidden)
+    return [PointView(p, grouped(answers_of(p, ordered, saved or {}, link, earlier)), names, hidden)
             for p in manual_points(sheet)]
 
 

@@ -52,12 +52,22 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """A score the student's earlier answer got (the service's): the answer changed since, so it is
+    not applied; the page flags it and offers it in the boxes."""
+    points: str  # as the CSV writes it
+    comment: str
+    submission: int | None  # the submission it was given on; None: not to be named (anonymous)
+
+
+@dataclass(frozen=True)
 class Answer:
     student: str
     located: Located | None
     points: str  # as the CSV writes it; "" when not scored yet
     comment: str
     submission: str | None  # a link to the executed notebook, when there is one
+    earlier: Earlier | None = None
 
     @property
     def scored(self) -> bool:
@@ -88,9 +98,10 @@ def saved_rows(path: Path) -> dict[Key, tuple[str, str]]:
 
 
 def answers_of(point: Point, reports: Mapping[str, ScoreReport], saved: Mapping[Key, tuple[str, str]],
-               link: Callable[[str], str | None]) -> list[Answer]:
+               link: Callable[[str], str | None],
+               earlier: Mapping[Key, Earlier] | None = None) -> list[Answer]:
     """Every graded student's answer to ``point`` (in the order of ``reports``), with its current
-    score and comment."""
+    score and comment, and the score of an earlier answer (``earlier``) when there is one."""
     found = []
     for student, report in reports.items():
         check = next((c for t in report.tasks if t.id == point.task for c in t.checks
@@ -99,5 +110,7 @@ def answers_of(point: Point, reports: Mapping[str, ScoreReport], saved: Mapping[
         if check is not None and check.status != "pending":
             points, comment = number(check.score), check.details.hint or ""
         points, comment = saved.get((student, point.task, point.label), (points, comment))
-        found.append(Answer(student, check.located if check else None, points, comment, link(student)))
+        key = (student, point.task, point.label)
+        found.append(Answer(student, check.located if check else None, points, comment, link(student),
+                            (earlier or {}).get(key)))
     return found

@@ -2,7 +2,7 @@
 
 The table reads ``grades.standings`` as the API's class table and exports do; manual points go
 through the TA API's own check and store (``apply-overrides``' validation), so the student sees
-them on their next page view.
+them on their next page view. A score of an answer changed since is flagged and offered again.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from grader.frozen import Frozen
 from grader.service import api, ta_api
 from grader.service.auth import Principal
 from grader.service.db import Student, SubmissionRow, reading, transaction
-from grader.service.grades import overrides, report_of, score_of, standings
-from grader.service.library import CheckResult, SheetError, overrides_text
+from grader.service.grades import graded, overrides, score_of, standings
+from grader.service.library import CheckResult, Earlier, SheetError, overrides_text
+from grader.service.manual import earlier_of
 from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
 from grader.service.state import Service
 
@@ -80,15 +81,18 @@ def class_table(request: Request, _: TAPage, svc: Svc, sort: Annotated[str, Quer
 class Manual:
     task: str
     check: CheckResult
+    earlier: Earlier | None  # the score of the student's answer before it changed: offered, not applied
 
 
 def _manual_points(svc: Service, sheet_id: str, student_id: str, counted: int | None) -> list[Manual]:
     with reading(svc.factory) as session:
         row = session.get(SubmissionRow, counted) if counted else None
-        report = report_of(row, overrides(session, sheet_id, student_id)) if row else None
+        report, changed = graded(row, overrides(session, sheet_id, student_id)) if row else (None, [])
     if report is None:
         return []
-    return [Manual(t.id, c) for t in report.tasks for c in t.checks if c.kind == "manual"]
+    earlier = earlier_of(changed)
+    return [Manual(t.id, c, earlier.get((student_id, t.id, c.answer))) for t in report.tasks for c in t.checks
+            if c.kind == "manual"]
 
 
 def student_page(request: Request, who: Principal, svc: Service, student_id: str, error: str = "",
@@ -132,7 +136,7 @@ def store_point(svc: Service, student_id: str, form: PointForm) -> int:
         raise PageError(404, f"no sheet {form.sheet!r} in this course")
     row = [student_id, form.task, form.point, form.max_points, form.points, form.comment]
     with transaction(svc.factory) as session:
-        return ta_api.store_points(session, offered[1], overrides_text([row]))
+        return ta_api.store_points(session, *offered, overrides_text([row]))
 
 
 @router.post("/students/{student_id}/points", response_class=HTMLResponse)

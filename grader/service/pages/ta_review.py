@@ -7,7 +7,8 @@ The answers, grouping and form rows are the review pages' (``grader review``,
 Anonymous (``?anonymous=true``): pseudonyms in the page and its form (mapped back here), and no
 link to a submission's page (it names the student). A save is checked against the scores read
 at that moment, one save at a time in this process: a student whose score changed since the page
-showed it is not saved (:mod:`grader.report.review.form`).
+showed it is not saved (:mod:`grader.report.review.form`). An answer changed since its score was
+given is flagged, its old score offered in the boxes (not applied: :mod:`grader.service.manual`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from grader.service.library import (
     refusal,
     views_of,
 )
+from grader.service.manual import earlier_of
 from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
 from grader.service.state import Service
 
@@ -55,8 +57,9 @@ def _views(svc: Service, sheet_id: str, anonymous: bool) -> list[PointView]:
     names = {s.student.id: pseudonym(key, s.student.id) if anonymous else f"{s.student.id} ({s.student.name})"
              for s in table}
     links = {s.student.id: f"/submissions/{s.counted.id}" for s in table if s.counted and not anonymous}
+    earlier = earlier_of([o for s in table for o in s.changed], named=not anonymous)
     return views_of(sheet, {s.student.id: s.report for s in table if s.report}, names, links.get,
-                    hidden=anonymous)
+                    hidden=anonymous, earlier=earlier)
 
 
 def _view(svc: Service, sheet_id: str, slug: str, anonymous: bool) -> PointView:
@@ -92,7 +95,7 @@ def _store(svc: Service, sheet_id: str, rows: list[list[str]]) -> int:
     offered = svc.course.offer(sheet_id)
     assert offered is not None  # _view found the sheet
     with transaction(svc.factory) as session:
-        return ta_api.store_points(session, offered[1], overrides_text(rows))
+        return ta_api.store_points(session, *offered, overrides_text(rows))
 
 
 def _save(svc: Service, sheet_id: str, slug: str, anonymous: bool, form: dict[str, str]) -> Saving:
