@@ -37,10 +37,11 @@ class Located(Frozen):
 
 
 def answer_digest(located: Located | None) -> str:
-    """A hash of the answer's content (each block's kind, text, figure and cut), what a TA scores:
-    not how it was found, its cell numbers or the notes aside, so wording changes in the grader
-    do not count as a new answer. Not located: the hash of no blocks."""
-    blocks = [b.model_dump(include={"kind", "text", "png_base64", "truncated"})
-              for b in (located.blocks if located else [])]
+    """A hash of what the student wrote for the point: its Markdown and code blocks (text and cut).
+    Not its outputs and figures: they follow from the code, and a regrade may draw them again with
+    other bytes (unseeded data, another library version), which is no new answer. Not how it was
+    found, its cell numbers or the notes aside either. Not located: the hash of no blocks."""
+    written = [b for b in (located.blocks if located else []) if b.kind in ("markdown", "code")]
+    blocks = [b.model_dump(include={"kind", "text", "truncated"}) for b in written]
     text = json.dumps(blocks, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

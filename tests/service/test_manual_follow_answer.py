@@ -140,8 +140,14 @@ def test_a_changed_answer_is_pending_again_and_flagged_with_the_old_score(course
     anonymous = ta.get(f"{REVIEW}?anonymous=true").text  # the number would lead to her name
     assert "(1/1 on an earlier submission)" in anonymous and f"#{first}" not in anonymous
 
-    saved = ta.post(REVIEW, data=_review_form(review, ta.get("/api/me").json()["csrf_token"]),
-                    follow_redirects=False)
+    csrf = ta.get("/api/me").json()["csrf_token"]
+    unchanged = ta.post(REVIEW, data=_review_form(review, csrf), follow_redirects=False)
+    assert unchanged.status_code == 303  # the old score is shown, not in the boxes: nothing re-applied
+    assert course.table()["alice"]["score"] == pytest.approx(now["score"])
+    alice = re.search(r'name="points-(g\d+)"', review[review.index(FLAG.format(first)):])
+    assert alice is not None
+    form = {**_review_form(review, csrf), f"points-{alice[1]}": "1", f"comment-{alice[1]}": f"{HOSTILE} good"}
+    saved = ta.post(REVIEW, data=form, follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"].endswith("saved=1")  # alice's only
     assert course.table()["alice"]["score"] == pytest.approx(scored["score"])
     check = _feedback_check(course, second)
@@ -189,9 +195,14 @@ def test_the_digest_is_the_answers_content_only() -> None:
                    blocks=[block.model_copy(update={"cell": 9})])
     assert answer_digest(Located(how="tag", detail="d", blocks=[block])) == answer_digest(same)
     assert answer_digest(None) == answer_digest(Located(how="not_located", detail="none"))
-    for changed in ({"text": "y"}, {"kind": "code"}, {"truncated": True}, {"png_base64": "AAAA"}):
+    for changed in ({"text": "y"}, {"kind": "code"}, {"truncated": True}):
         other = Located(how="tag", detail="d", blocks=[block.model_copy(update=changed)])
         assert answer_digest(other) != answer_digest(same)
+    # outputs and figures follow from the code: a regrade drawing them again is no new answer
+    def run(value: str, png: str) -> Located:
+        return Located(how="tag", detail="d", blocks=[block, LocatedBlock(kind="output", cell=3, text=value),
+                                                      LocatedBlock(kind="image", cell=3, png_base64=png)])
+    assert answer_digest(run("0.1", "AA")) == answer_digest(run("0.4", "BB"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

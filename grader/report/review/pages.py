@@ -39,12 +39,10 @@ class PointView:
     typed: dict[str, tuple[str, str]] = field(default_factory=dict)  # group → its boxes, when refused
 
     def boxes(self, group: Group) -> tuple[str, str]:
-        """The points and comment in a group's boxes: what was typed (a refused save), else its score,
-        else the score of its earlier answer (a suggestion: saving it scores this answer)."""
-        first = group.first
-        shown = (first.earlier.points, first.earlier.comment) if first.earlier and not first.scored \
-            else (first.points, first.comment)
-        return self.typed.get(group.id, shown)
+        """The points and comment in a group's boxes: what was typed (a refused save), else its score.
+        An earlier answer's score is shown beside them, never put in them: a save of the whole page
+        would otherwise give it to every changed answer on it, read or not."""
+        return self.typed.get(group.id, (group.first.points, group.first.comment))
 
     def key(self, student: str) -> str:
         """How the form names a student: its pseudonym when anonymous (the id stays on the server)."""

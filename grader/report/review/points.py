@@ -54,7 +54,7 @@ class Point:
 @dataclass(frozen=True)
 class Earlier:
     """A score the student's earlier answer got (the service's): the answer changed since, so it is
-    not applied; the page flags it and offers it in the boxes."""
+    not applied; the page flags it and shows it."""
     points: str  # as the CSV writes it
     comment: str
     submission: int | None  # the submission it was given on; None: not to be named (anonymous)
