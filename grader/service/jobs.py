@@ -61,9 +61,14 @@ def _claim(session: Session) -> Claimed | None:
 
 
 def release(factory: sessionmaker[Session], claimed: Claimed) -> None:
-    """Back to the queue, unrun (e.g. the sheet's lock is stale until a TA runs ``grader lock``)."""
+    """Back to the queue, unrun (e.g. the sheet's lock is stale until a TA runs ``grader lock``, or
+    the pool stopped as this job was claimed): as if it had never been claimed."""
     with transaction(factory) as session:
-        session.get_one(JobRow, claimed.job_id).state = "queued"
+        job = session.get_one(JobRow, claimed.job_id)
+        job.state, job.claimed_at, job.runs = "queued", None, max(0, job.runs - 1)
+        sub = session.get_one(SubmissionRow, claimed.submission_id)
+        if sub.report_json is None:
+            sub.status = "queued"
 
 
 def recover(factory: sessionmaker[Session]) -> int:

@@ -42,6 +42,7 @@ from grader.service.storage import BlobStore
 from grader.service.upload import KINDS
 
 RunnerFactory = Callable[[Sheet], Runner]
+Runners = dict[str, tuple[Sheet, Runner]]  # a worker's runner per sheet id, made for the sheet as loaded
 _IDLE_S = 1.0  # also how soon a job queued by another process is seen
 
 
@@ -100,6 +101,8 @@ class WorkerPool:
             remove_tree(path)
 
     def start(self) -> None:
+        self._stop.clear()  # a pool may be stopped and started again
+        self._threads = []
         for i in range(self.size):
             thread = threading.Thread(target=self._loop, name=f"grader-worker-{i}", daemon=True)
             thread.start()
@@ -117,7 +120,7 @@ class WorkerPool:
         self.grading.dispatch.close()
 
     def _loop(self) -> None:
-        runners: dict[str, Runner] = {}
+        runners: Runners = {}
         idle = self._likely()  # the sheet to warm a sandbox for as soon as the queue is empty
         claimed: jobs.Claimed | None = None
         while not self._stop.is_set():
@@ -140,15 +143,20 @@ class WorkerPool:
                 self._stop.wait(5.0)
         if claimed is not None:  # claimed as the last job was stored, then told to stop
             jobs.release(self.grading.factory, claimed)
-        for runner in runners.values():
+        for _sheet, runner in runners.values():
             runner.close()
 
-    def _plan(self, sheet_id: str, runners: dict[str, Runner]) -> Plan:
+    def _plan(self, sheet_id: str, runners: Runners) -> Plan:
+        """The sheet as locked now, with a runner made for it (a new lock may change its limits)."""
         sheet, lock = self.grading.sheets.get(sheet_id)
-        runner = runners.get(sheet.id) or runners.setdefault(sheet.id, self.grading.runner_for(sheet))
-        return Plan(sheet, lock, runner)
+        made = runners.get(sheet_id)
+        if made is None or made[0] is not sheet:
+            if made is not None:
+                made[1].close()
+            made = runners[sheet_id] = (sheet, self.grading.runner_for(sheet))
+        return Plan(sheet, lock, made[1])
 
-    def _ready(self, sheet_id: str, runners: dict[str, Runner]) -> None:
+    def _ready(self, sheet_id: str, runners: Runners) -> None:
         """Warm a sandbox while this thread has nothing to do, so the next report comes back quickly
         (not after each job: under load the next job is waiting, and no CPU is idle to warm one)."""
         try:
@@ -170,7 +178,7 @@ class WorkerPool:
         open_now = [sid for sid, (offer, _) in self.grading.course.sheets.items() if accepting(offer, moment)]
         return last if last in self.grading.course.sheets else next(iter(open_now), None)
 
-    def _run(self, claimed: jobs.Claimed, runners: dict[str, Runner]) -> jobs.Claimed | None:
+    def _run(self, claimed: jobs.Claimed, runners: Runners) -> jobs.Claimed | None:
         """Grade and store one job; the next job, claimed as this one is stored (None: none queued)."""
         try:
             plan = self._plan(claimed.sheet_id, runners)

@@ -120,8 +120,8 @@ def test_ctrl_c_and_sigterm_are_left_to_the_owner_and_close_stops_it(plan: Plan,
     server drains, its children must not die mid-job first."""
     process = GradingProcess()
     try:
-        process.ready(plan)
-        child = process._child
+        assert process.grade(plan, submission(tmp_path, "alice", EXAMPLES / "bob.py")).report.score > 0
+        child = process._child  # up, its handlers installed
         assert child is not None and child.pid is not None
         os.kill(child.pid, signal.SIGINT)
         os.kill(child.pid, signal.SIGTERM)

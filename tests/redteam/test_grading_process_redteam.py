@@ -192,13 +192,18 @@ class Hanging(ProcessRunner):
         return super().run(job)
 
 
-def test_a_grading_process_that_hangs_costs_one_report_not_the_worker(tmp_path: Path) -> None:
+def test_a_grading_process_that_hangs_costs_one_report_not_the_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """PROBLEM: GradingProcess.grade waits on conn.recv() with no deadline. If the grading process
     hangs (not the sandbox: its limits end a student's code), the worker thread waits forever,
     every later job of that thread waits, and WorkerPool.stop() (SIGTERM's drain) joins that
     thread forever; the grading process ignores SIGTERM, so only SIGKILL ends the service.
     Fix: poll the pipe with a deadline of the sheet's total_timeout_s plus a margin (setup,
-    probes, scoring); past it, kill the child and return the grader_error report."""
+    probes, scoring); past it, kill the child and return the grader_error report.
+    Fixed: twice the sheet's total time plus a grace (2 min; 5 s here), then killed."""
+    from grader.grading.backends import child
+
+    monkeypatch.setattr(child, "_GRACE_S", 5.0)
     sheet = load_sheet("inf264-ex4")
     limits = sheet.spec.limits.model_copy(update={"total_timeout_s": 2.0, "cell_timeout_s": 1.0})
     small = dataclasses.replace(sheet, spec=sheet.spec.model_copy(update={"limits": limits}))
@@ -212,6 +217,7 @@ def test_a_grading_process_that_hangs_costs_one_report_not_the_worker(tmp_path: 
         worker.start()
         worker.join(30)
         assert done == ["grader_error"], "the worker thread still waits 30 s into a 2 s job"
+        assert not process._child, "the stuck grading process was not stopped"
     finally:
         child = process._child
         if child is not None and child.is_alive():

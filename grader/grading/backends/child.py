@@ -19,7 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import select
 import signal
+import threading
+import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -31,10 +35,16 @@ from grader.grading.submission import Graded, grade_submission
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])
 _CLOSE_S = 30.0  # a job in flight when the owner closes finishes within its own time limit
+_GRACE_S = 120.0  # past twice the sheet's time for a run, and this, a grading process is stuck
 
 
 class ChildFailed(RuntimeError):
     """The grading process answered with an error, or died, while grading one submission."""
+
+
+class OwnerGone(BaseException):
+    """In the child: its owner hung up (killed). Not an Exception, so no ``except Exception`` of the
+    grading stops it: the job in progress unwinds, its sandbox stopped and its files removed."""
 
 
 class _Reply:
@@ -81,25 +91,37 @@ class GradingProcess:
         try:
             self._install(plan)
             self._send(("grade", str(plan.sheet.folder), sub))
-            assert self._conn is not None
-            answer: tuple[str, str] = self._conn.recv()
+            answer = self._answer(2 * plan.sheet.spec.limits.total_timeout_s + _GRACE_S)
         except (EOFError, OSError):
             answer = ("error", f"the grading process stopped while grading this submission ({self._ended()})")
             self.close()
         return received(plan, sub, _Reply(answer))
 
+    def _answer(self, seconds: float) -> tuple[str, str]:
+        """The child's answer; a child stuck past ``seconds`` (a grader bug, a sandbox stuck in the
+        kernel) is killed, so this thread and the server's drain go on."""
+        assert self._conn is not None and self._child is not None
+        if self._conn.poll(seconds):
+            answer: tuple[str, str] = self._conn.recv()
+            return answer
+        self._child.kill()
+        self.close()
+        return "error", f"the grading process did not answer within {seconds:.0f} s and was stopped"
+
     def close(self) -> None:
-        """Ask the child to stop (it closes its warm sandboxes); kill it if it does not."""
+        """Ask the child to stop (it closes its warm sandboxes); kill it if it does not. The pipe is
+        closed last: the child takes a hang-up for its owner's death."""
         child, conn, self._child, self._conn = self._child, self._conn, None, None
         if conn is not None:
             with contextlib.suppress(OSError):
                 conn.send(None)
-            conn.close()
         if child is not None:
             child.join(_CLOSE_S)
             if child.is_alive():
                 child.kill()
                 child.join()
+        if conn is not None:
+            conn.close()
 
     def _send(self, message: tuple[str, str, Any]) -> None:
         assert self._conn is not None
@@ -118,10 +140,9 @@ class GradingProcess:
 
 def _serve(conn: Connection) -> None:
     """The child: plans and jobs until its owner says stop or goes away."""
-    # Ctrl-C, or a service manager's SIGTERM, reaches the whole group: the owner drains, then
-    # closes this process; dying mid-job would give that student a grader_error report
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
+        signal.signal(sig, _drained_by_owner)
+    _watch_owner(conn)
     plans: dict[str, Plan] = {}
     try:
         while True:
@@ -140,9 +161,38 @@ def _serve(conn: Connection) -> None:
                 _warm(plans[folder])
             else:
                 conn.send(_graded(plans[folder], body))
+    except OwnerGone:
+        return
     finally:
         for plan in plans.values():
             plan.runner.close()
+
+
+def _watch_owner(conn: Connection) -> None:
+    """While a job runs nothing reads the pipe, so a thread waits for the owner to hang up (a
+    ``kill -9`` of the server included: the child's parent is the forkserver, not the owner) and
+    then unwinds the job, so neither the child nor the student's code outlives the server."""
+    signal.signal(signal.SIGUSR1, _owner_gone)
+    watcher = select.poll()
+    watcher.register(conn.fileno(), select.POLLRDHUP)  # the peer closed: not data, which stays unread
+
+    def wait() -> None:
+        watcher.poll()
+        os.kill(os.getpid(), signal.SIGUSR1)  # handled in the main thread, between two system calls
+        time.sleep(_CLOSE_S)
+        os._exit(1)  # it did not unwind in time (a system call that does not return)
+
+    threading.Thread(target=wait, name="grader-owner-watch", daemon=True).start()
+
+
+def _owner_gone(signum: int, frame: object) -> None:
+    raise OwnerGone
+
+
+def _drained_by_owner(signum: int, frame: object) -> None:
+    """Ctrl-C, or a service manager's SIGTERM, reaches the whole group: the owner drains, then
+    closes this process (dying mid-job would cost that student a grader_error report). A handler,
+    not SIG_IGN: an ignored signal would stay ignored in the student's code after exec."""
 
 
 def _graded(plan: Plan, sub: Submission) -> tuple[str, str]:
