@@ -112,7 +112,7 @@ class GradedFile:
             return text
         try:
             return read_cells(json.loads(text))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
             return None
 
 

@@ -49,7 +49,7 @@ def _notebook_source(raw: str) -> str:
     try:
         cells = json.loads(raw).get("cells", [])
         return "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         lines = re.split(r"\\n|\n", raw)  # '    "h = 1\n",' -> 'h = 1'
         return "\n".join(line.strip().lstrip('"') for line in lines)
 
