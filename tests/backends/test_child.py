@@ -8,7 +8,6 @@ import re
 import signal
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,31 +19,10 @@ from grader.grading.submission import grade_submission
 from grader.report.writers.report_json import render
 from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
+from tests.noting import Noting, notes
 
 pytestmark = pytest.mark.runs_code
 EXAMPLES = Path(__file__).resolve().parents[2] / "submissions_example" / "inf264-ex4"
-
-
-class Noting(ProcessRunner):
-    """Writes which process warmed or ran (a runner in a grading process cannot tell the test
-    otherwise); a job whose file says ``# kill the grader`` kills its grading process."""
-
-    def __init__(self, limits: Any, log: Path) -> None:
-        super().__init__(limits)
-        self.log = log
-
-    def _note(self, what: str) -> None:
-        with self.log.open("a") as f:
-            f.write(f"{what} {os.getpid()}\n")
-
-    def warm_up(self, executor: str) -> None:
-        self._note(f"warm:{executor}")
-
-    def run(self, job: Any) -> Any:
-        self._note("run")
-        if "# kill the grader" in Path(job.source).read_text():
-            os.kill(os.getpid(), signal.SIGKILL)
-        return super().run(job)
 
 
 def untimed(text: str) -> str:
@@ -57,9 +35,8 @@ def plan(tmp_path: Path) -> Plan:
     return Plan(sheet, ready_lock(sheet), Noting(sheet.spec.limits, tmp_path / "notes"))
 
 
-def notes(plan: Plan) -> list[tuple[str, int]]:
-    log = plan.runner.log  # type: ignore[attr-defined]
-    return [(what, int(pid)) for what, pid in (line.split() for line in log.read_text().splitlines())]
+def noted(plan: Plan) -> list[tuple[str, int]]:
+    return notes(plan.runner.log)  # type: ignore[attr-defined]
 
 
 def submission(tmp_path: Path, student: str, source: Path, tail: bytes = b"") -> Submission:
@@ -82,7 +59,7 @@ def test_the_report_is_the_one_graded_in_this_process(plan: Plan, tmp_path: Path
     here = [grade_submission(plan.sheet, plan.lock, sub, local) for sub in subs]
     assert [untimed(render(r)) for r in there] == [untimed(render(r)) for r in here]
     assert there[1].score > 0
-    ran = notes(plan)
+    ran = noted(plan)
     assert [what for what, _ in ran] == ["run", "run"]  # nothing warmed unless asked
     assert len({pid for _, pid in ran}) == 1 and os.getpid() not in {pid for _, pid in ran}
 
@@ -95,7 +72,7 @@ def test_ready_warms_in_the_child_and_a_new_lock_reaches_it(plan: Plan, tmp_path
         report = process.grade(relocked, submission(tmp_path, "bob", EXAMPLES / "bob.py")).report
     finally:
         process.close()
-    assert [what for what, _ in notes(plan)] == ["warm:lean", "run"]
+    assert [what for what, _ in noted(plan)] == ["warm:lean", "run"]
     assert report.lock_sha256 == relocked.lock.fingerprint != plan.lock.fingerprint  # the plan sent last
 
 
@@ -111,7 +88,7 @@ def test_a_child_that_dies_costs_that_student_only(plan: Plan, tmp_path: Path) -
     why = "the grading process stopped while grading this submission (killed by signal 9)"
     assert why in str(died.run.grader_error)
     assert after.run.status == "completed" and after.score > 0
-    first, second = (pid for _, pid in notes(plan))
+    first, second = (pid for _, pid in noted(plan))
     assert first != second  # a new child for the next job
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from grader.grading.batch import grade_batch
 from grader.sandbox.process import ProcessRunner
 from grader.sheet import load_sheet
+from tests.noting import Noting, notes
 from tests.service.conftest import EXAMPLES, offer, upload, wait_done
 
 pytestmark = pytest.mark.runs_code
@@ -110,48 +109,18 @@ def test_graded_in_the_bubblewrap_sandbox(tmp_path: Path, db_url: str | None) ->
     assert reports[0]["score"] == reports[1]["score"] > 0
 
 
-class Warming(ProcessRunner):
-    """Writes what it is asked to do, and from which process, to a file (it runs in the service's
-    grading processes); a job waits for the gate file if there is one."""
-
-    def __init__(self, limits: Any, log: Path, gate: Path | None = None) -> None:
-        super().__init__(limits)
-        self.log, self.gate = log, gate
-
-    def _note(self, what: str) -> None:
-        with self.log.open("a") as f:
-            f.write(f"{what} {os.getpid()}\n")
-
-    def warm_up(self, executor: str) -> None:
-        self._note(f"warm:{executor}")
-
-    def run(self, job: Any) -> Any:
-        deadline = time.monotonic() + 60
-        while self.gate is not None and not self.gate.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        self._note("run")
-        return super().run(job)
-
-
-def _notes(log: Path, count: int) -> list[tuple[str, int]]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < count):
-        time.sleep(0.02)
-    return [(what, int(pid)) for what, pid in (line.split() for line in log.read_text().splitlines())]
-
-
 def test_each_worker_warms_a_sandbox_in_its_own_grading_process_before_its_first_job(
         tmp_path: Path, db_url: str | None) -> None:
     from tests.service.conftest import start_live, write_course
 
     course, log = write_course(tmp_path / "course", [offer()]), tmp_path / "notes"
-    server = start_live(course, db_url, runner_for=lambda sheet: Warming(sheet.spec.limits, log), workers=2)
+    server = start_live(course, db_url, runner_for=lambda sheet: Noting(sheet.spec.limits, log), workers=2)
     try:
-        notes = _notes(log, 2)
+        seen = notes(log, 2)
     finally:
         server.stop()
-    assert [what for what, _ in notes] == ["warm:lean", "warm:lean"]  # the one open sheet, no job yet
-    pids = {pid for _, pid in notes}
+    assert [what for what, _ in seen] == ["warm:lean", "warm:lean"]  # the one open sheet, no job yet
+    pids = {pid for _, pid in seen}
     assert len(pids) == 2 and os.getpid() not in pids  # sandboxes are not forked from the server
 
 
@@ -162,17 +131,17 @@ def test_a_sandbox_is_warmed_when_the_queue_empties_not_between_queued_jobs(
     from tests.service.conftest import start_live, write_course
 
     course, log, gate = write_course(tmp_path / "course", [offer()]), tmp_path / "notes", tmp_path / "gate"
-    server = start_live(course, db_url, runner_for=lambda sheet: Warming(sheet.spec.limits, log, gate),
+    server = start_live(course, db_url, runner_for=lambda sheet: Noting(sheet.spec.limits, log, gate),
                         workers=1)
     script = (EXAMPLES / "bob.py").read_bytes()
     try:
-        _notes(log, 1)
+        notes(log, 1)
         with server.client("alice") as alice:
             subs = [upload(alice, "inf264-ex4", "bob.py", script + b"#" * i).json() for i in range(3)]
             gate.touch()
             for sub in subs:
                 wait_done(alice, sub)
-        notes = _notes(log, 5)
+        seen = notes(log, 5)
     finally:
         server.stop()
-    assert [what for what, _ in notes] == ["warm:lean", "run", "run", "run", "warm:lean"]
+    assert [what for what, _ in seen] == ["warm:lean", "run", "run", "run", "warm:lean"]
