@@ -12,10 +12,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
 from grader.service.db import ManualPoint, SubmissionRow
-from grader.service.library import Earlier, Override, ScoreReport, answer_digest, number
+from grader.service.library import Earlier, Override, ScoreReport, SheetError, answer_digest, number
 
 Key = tuple[str, str, str]  # student, task, point
+_UNIQUE = ("sheet_id", "student_id", "task", "point")  # ManualPoint's unique key
+_STORED = ("points", "comment", "submission_id", "answer_sha256")
+
+
+class AnswerChanged(SheetError):
+    """A score for an answer that no longer counts: the TA read another one than it would be stored for."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,31 @@ def stamped(sheet_id: str, rows: Sequence[Override],
                                  points=o.points, comment=o.comment, submission_id=submission,
                                  answer_sha256=answer_of(report, o.task, o.point) if report else None))
     return found
+
+
+def check_answers(rows: Sequence[ManualPoint], shown: Mapping[Key, str]) -> None:
+    """Refuse (AnswerChanged) rows whose answer is not the one the TA's page showed (``shown``:
+    its digest by student, task and point; a point not in it is not checked)."""
+    changed = [f"{m.student_id}'s answer to {m.task} {m.point}" for m in rows
+               if shown.get((m.student_id, m.task, m.point), m.answer_sha256) != m.answer_sha256]
+    if changed:
+        raise AnswerChanged(f"Not saved: {', '.join(changed)} changed since this page was loaded (a new "
+                            "submission counts now; it is shown now): read it and score it again.")
+
+
+def upsert(session: Session, rows: Sequence[ManualPoint]) -> None:
+    """Store the rows, each replacing its point's earlier score (a later row of the same point wins).
+    One INSERT … ON CONFLICT: two TAs saving the same new point at once both succeed, the last
+    wins (a delete then insert collides on PostgreSQL's unique index)."""
+    latest = {tuple(getattr(m, c) for c in _UNIQUE): {c: getattr(m, c) for c in _UNIQUE + _STORED}
+              for m in rows}
+    if not latest:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(ManualPoint)
+    replacing = {c: statement.excluded[c] for c in _STORED}
+    session.execute(statement.on_conflict_do_update(index_elements=list(_UNIQUE), set_=replacing),
+                    list(latest.values()))
 
 
 def earlier_of(changed: Sequence[Scored], named: bool = True) -> dict[Key, Earlier]:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, UploadFile
 from fastapi.responses import PlainTextResponse, Response
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.service.auth import TA
 from grader.service.course import Offer
-from grader.service.db import JobRow, ManualPoint, Regrade, Student, SubmissionRow, reading, transaction
+from grader.service.db import JobRow, Regrade, Student, SubmissionRow, reading, transaction
 from grader.service.grades import export_reports, score_of, standings, submissions_of
 from grader.service.library import (
     BATCH_WRITERS,
@@ -23,7 +24,7 @@ from grader.service.library import (
     decoded_overrides,
     overrides_of_text,
 )
-from grader.service.manual import stamped
+from grader.service.manual import Key, check_answers, stamped, upsert
 from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted, RowId
 from grader.service.policy import counted
 from grader.service.regrade import RegradeResult, regrade_result, start_regrade
@@ -65,19 +66,20 @@ def queue(_: TA, svc: Svc) -> list[QueueEntry]:
                            runs=j.runs, regrade=j.regrade_id, created_at=j.created_at) for j, s in pending]
 
 
-def store_points(session: Session, offer: Offer, sheet: Sheet, text: str) -> int:
+def store_points(session: Session, offer: Offer, sheet: Sheet, text: str,
+                 shown: Mapping[Key, str] | None = None) -> int:
     """The rows of the overrides CSV ``text``, checked as ``grader apply-overrides`` checks the
     file, then stored (SheetError: none stored), each with the answer it scores: the student's
-    counted submission and its answer to the point (a score applies to that answer only)."""
+    counted submission and its answer to the point (a score applies to that answer only).
+    ``shown``: the digests of the answers the TA read; a row for another answer is refused
+    (AnswerChanged: none stored)."""
     table = submissions_of(session, sheet.id)
     graded = sorted(s for s, rows in table.items() if any(r.report_json is not None for r in rows))
     rows = overrides_of_text(sheet, text, OVERRIDES_CSV, graded)
     scored = {o.student: counted(offer, table[o.student]) for o in rows}
-    for new in stamped(sheet.id, rows, scored):  # a later row of the same point replaces an earlier
-        session.execute(delete(ManualPoint).where(
-            ManualPoint.sheet_id == sheet.id, ManualPoint.student_id == new.student_id,
-            ManualPoint.task == new.task, ManualPoint.point == new.point))
-        session.add(new)
+    found = stamped(sheet.id, rows, scored)
+    check_answers(found, shown or {})
+    upsert(session, found)
     return len(rows)
 
 

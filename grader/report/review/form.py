@@ -5,10 +5,14 @@ of ids, or of pseudonyms on an anonymous page: :meth:`PointView.student` maps th
 ``shown-<group>`` (the points and comment the page showed), ``points-<group>`` and
 ``comment-<group>``; the rows are then checked as ``grader apply-overrides`` checks a file.
 
-A page can be stale (another TA, another tab saved since it was rendered): a student whose score
-is no longer what the page showed is a conflict, not saved (the newer score stays) and named to
-the TA; the other students of the same save are saved. A form without ``shown-`` fields is taken
-to have shown no score: it can fill an empty score, never overwrite one.
+A page can be stale (another TA, another tab saved since it was rendered, the student handed in
+again): a student whose score is no longer what the page showed, or whose answer is not the one
+it showed, is a conflict, not saved (the newer score stays) and named to the TA; the other
+students of the same save are saved. ``shown-<group>`` is ``[points, comment]``, and on the
+service's pages ``[points, comment, digests]``: each member's ``answer_digest`` in the order of
+``students-<group>`` (the batch's pages have none: their reports do not change under them). A
+form without ``shown-`` fields is taken to have shown no score: it can fill an empty score, never
+overwrite one.
 """
 
 from __future__ import annotations
@@ -31,22 +35,35 @@ class Saving:
     conflicts: list[str]  # one message per student whose score changed since the page showed it
 
 
-def _strings(text: str, what: str) -> list[str]:
+def _broken(what: str) -> SheetError:
+    return SheetError(f"the form's {what} is broken: reload the page")
+
+
+def _parsed(text: str, what: str) -> object:
     try:
-        found = json.loads(text)
+        return json.loads(text)
     except ValueError:
-        found = None
+        raise _broken(what) from None
+
+
+def _strings(found: object, what: str) -> list[str]:
     if not isinstance(found, list) or not all(isinstance(s, str) for s in found):
-        raise SheetError(f"the form's {what} is broken: reload the page")
+        raise _broken(what)
     return found
 
 
-def _shown(form: Form, group: str) -> Score:
-    text = form.get(f"shown-{group}")
-    shown = _strings(text, "record of the scores shown") if text is not None else ["", ""]
-    if len(shown) != 2:
-        raise SheetError("the form's record of the scores shown is broken: reload the page")
-    return shown[0], shown[1].strip()
+def _shown(form: Form, group: str, students: list[str]) -> tuple[Score, dict[str, str]]:
+    """The score the page showed a group, and the digest of each student's answer it showed
+    (none recorded: {})."""
+    what, text = "record of the scores shown", form.get(f"shown-{group}")
+    shown = _parsed(text, what) if text is not None else ["", ""]
+    if not isinstance(shown, list) or len(shown) not in (2, 3):
+        raise _broken(what)
+    points, comment = _strings(shown[:2], what)
+    digests = _strings(shown[2], what) if len(shown) == 3 else None
+    if digests is not None and len(digests) != len(students):
+        raise _broken(what)
+    return (points, comment.strip()), dict(zip(students, digests or [], strict=False))
 
 
 def _told(score: Score) -> str:
@@ -61,12 +78,17 @@ def _conflict(name: str, shown: Score, now: Score, typed: Score) -> str:
             f"your {_told(typed)} was not saved")
 
 
+def _answer_changed(name: str, typed: Score) -> str:
+    return f"{name}: the answer changed since this page was loaded (handed in again); your {_told(typed)} " \
+        "was not saved"
+
+
 def form_rows(view: PointView, form: Form) -> Saving:
     """One overrides row per student of each group given points (empty boxes are not saved),
-    but for the students whose score in ``view`` (read just now) is not the one the page showed
-    and not the one typed: those are conflicts."""
+    but for the students whose answer in ``view`` (read just now) is not the one the page showed,
+    or whose score is neither the one the page showed nor the one typed: those are conflicts."""
     p, rows, conflicts = view.point, [], []
-    now = {a.student: (a.points, a.comment.strip()) for a in view.answers}
+    now = {a.student: a for a in view.answers}
     for key, value in form.items():
         group = key.removeprefix("students-")
         points = form.get(f"points-{group}", "").strip()
@@ -74,10 +96,16 @@ def form_rows(view: PointView, form: Form) -> Saving:
             continue
         with contextlib.suppress(ValueError):  # not a number: the check in save_overrides names it
             points = number(float(points))
-        typed, shown = (points, form.get(f"comment-{group}", "").strip()), _shown(form, group)
-        for student in map(view.student, _strings(value, "list of students")):
-            current = now.get(student, shown)  # a student of no answer here: save_overrides refuses it
-            if current not in (shown, typed):
+        listed = "list of students"
+        students = [view.student(s) for s in _strings(_parsed(value, listed), listed)]
+        typed = (points, form.get(f"comment-{group}", "").strip())
+        shown, digests = _shown(form, group, students)
+        for student in students:
+            answer = now.get(student)  # a student of no answer here: save_overrides refuses it
+            current = (answer.points, answer.comment.strip()) if answer else shown
+            if answer and digests.get(student, answer.digest) != answer.digest:
+                conflicts.append(_answer_changed(view.names[student], typed))
+            elif current not in (shown, typed):
                 conflicts.append(_conflict(view.names[student], shown, current, typed))
             else:
                 rows.append([student, p.task, p.label, p.max_text, *typed])
@@ -88,7 +116,7 @@ def refusal(saving: Saving) -> str:
     """The message of a save with conflicts (empty: none)."""
     if not saving.conflicts:
         return ""
-    return ("Not saved, changed since this page was shown (the newer scores are shown now; "
+    return ("Not saved, changed since this page was shown (the newer answers and scores are shown now; "
             f"score again if needed): {'; '.join(saving.conflicts)}.")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.report import ScoreReport
-from grader.report.located import Located
+from grader.report.located import Located, answer_digest
 from grader.report.overrides import read_rows
 from grader.report.writers.gradebook_csv import number
 from grader.sheet import Sheet
@@ -72,6 +72,11 @@ class Answer:
     @property
     def scored(self) -> bool:
         return self.points != ""
+
+    @property
+    def digest(self) -> str:
+        """The answer's :func:`answer_digest`, which a served page's form records as shown."""
+        return answer_digest(self.located)
 
 
 def manual_points(sheet: Sheet) -> list[Point]:

@@ -19,8 +19,8 @@ from grader.service import api, ta_api
 from grader.service.auth import Principal
 from grader.service.db import Student, SubmissionRow, reading, transaction
 from grader.service.grades import graded, overrides, score_of, standings
-from grader.service.library import CheckResult, Earlier, SheetError, overrides_text
-from grader.service.manual import earlier_of
+from grader.service.library import CheckResult, Earlier, SheetError, answer_digest, overrides_text
+from grader.service.manual import AnswerChanged, earlier_of
 from grader.service.pages.web import PageError, Svc, TAPage, render, require_csrf
 from grader.service.state import Service
 
@@ -83,6 +83,11 @@ class Manual:
     check: CheckResult
     earlier: Earlier | None  # the score of the student's answer before it changed: offered, not applied
 
+    @property
+    def digest(self) -> str:
+        """The answer's digest, which the form sends back: a save for another answer is refused."""
+        return answer_digest(self.check.located)
+
 
 def _manual_points(svc: Service, sheet_id: str, student_id: str, counted: int | None) -> list[Manual]:
     with reading(svc.factory) as session:
@@ -126,6 +131,7 @@ class PointForm(Frozen):
     max_points: str
     points: str
     comment: str = ""
+    answer: str | None = None  # the digest of the answer the page showed (a page without it: unchecked)
     csrf: str
 
 
@@ -135,8 +141,9 @@ def store_point(svc: Service, student_id: str, form: PointForm) -> int:
     if offered is None:
         raise PageError(404, f"no sheet {form.sheet!r} in this course")
     row = [student_id, form.task, form.point, form.max_points, form.points, form.comment]
+    shown = {(student_id, form.task, form.point): form.answer} if form.answer is not None else {}
     with transaction(svc.factory) as session:
-        return ta_api.store_points(session, *offered, overrides_text([row]))
+        return ta_api.store_points(session, *offered, overrides_text([row]), shown)
 
 
 @router.post("/students/{student_id}/points", response_class=HTMLResponse)
@@ -145,6 +152,8 @@ def manual_point(student_id: str, request: Request, who: TAPage, svc: Svc,
     require_csrf(who, form.csrf)
     try:
         store_point(svc, student_id, form)
+    except AnswerChanged as exc:  # the page as it is now, the new answer's point to score
+        return student_page(request, who, svc, student_id, error=str(exc), status=409)
     except SheetError as exc:
         return student_page(request, who, svc, student_id, error=str(exc), status=422)
     return RedirectResponse(f"/ta/students/{student_id}?saved=true#sheet-{form.sheet}", status_code=303)

@@ -7,7 +7,8 @@ The answers, grouping and form rows are the review pages' (``grader review``,
 Anonymous (``?anonymous=true``): pseudonyms in the page and its form (mapped back here), and no
 link to a submission's page (it names the student). A save is checked against the scores read
 at that moment, one save at a time in this process: a student whose score changed since the page
-showed it is not saved (:mod:`grader.report.review.form`). An answer changed since its score was
+showed it, or who handed in another answer since (the form records each answer's digest), is not
+saved (:mod:`grader.report.review.form`). An answer changed since its score was
 given is flagged, its old score offered in the boxes (not applied: :mod:`grader.service.manual`).
 """
 
