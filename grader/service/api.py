@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from grader.service import jobs
 from grader.service.auth import COOKIE, SESSION_MAX_AGE_S, Anyone, Principal, session_cookie, signed_in_as
 from grader.service.db import SubmissionRow, now, reading
-from grader.service.grades import overrides, report_of
+from grader.service.grades import counted_of, overrides, report_of
 from grader.service.models import Feedback, History, Me, RowId, SheetInfo, SubmissionInfo
-from grader.service.policy import counted, penalty_factor
+from grader.service.policy import penalty_factor
 from grader.service.roster import active_token
 from grader.service.state import Service, service
 from grader.service.visibility import shown
@@ -114,6 +114,6 @@ def history(sheet_id: str, who: Anyone, svc: Svc,
         raise HTTPException(422, "TAs: name the student (?student=ID)")
     with reading(svc.factory) as session:
         rows = rows_of(session, whose, sheet_id)
-        best = counted(offered[0], rows)
+        best = counted_of(offered[0], rows, overrides(session, sheet_id, whose))
         return History(sheet=sheet_id, student=whose, counted=best.id if best else None,
                        submissions=[submission_info(session, r) for r in rows])

@@ -6,6 +6,7 @@ they agree on who has what."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -52,6 +53,26 @@ def report_of(row: SubmissionRow, manual: list[Override]) -> ScoreReport | None:
     return graded(row, manual)[0]
 
 
+def counted_of(offer: Offer, rows: Sequence[SubmissionRow], manual: list[Override]) -> SubmissionRow | None:
+    """The submission that counts. With ``counts: best`` each is worth its score with the manual
+    points that apply to it: a score follows its answer, so an attempt whose answer was scored may
+    be worth more than a later one with more automatic points and that answer still pending."""
+    if offer.counts == "last" or not manual:
+        return counted(offer, rows)
+
+    def worth(row: SubmissionRow) -> float:
+        report = report_of(row, manual)
+        return report.score if report is not None else 0.0
+    return counted(offer, rows, worth)
+
+
+def manual_by_student(session: Session, sheet_id: str) -> dict[str, list[Override]]:
+    found: dict[str, list[Override]] = defaultdict(list)
+    for o in overrides(session, sheet_id):
+        found[o.student].append(o)
+    return found
+
+
 def score_of(offer: Offer, standing: Standing) -> float | None:
     """The counted score after manual points and the late penalty."""
     if standing.report is None or standing.counted is None:
@@ -70,13 +91,11 @@ def submissions_of(session: Session, sheet_id: str) -> dict[str, list[Submission
 
 def standings(session: Session, offer: Offer, sheet_id: str) -> list[Standing]:
     rows = submissions_of(session, sheet_id)
-    manual: dict[str, list[Override]] = defaultdict(list)
-    for o in overrides(session, sheet_id):
-        manual[o.student].append(o)
+    manual = manual_by_student(session, sheet_id)
     result = []
     for student in session.scalars(select(Student).order_by(Student.id)):
         mine = rows.get(student.id, [])
-        best = counted(offer, mine)
+        best = counted_of(offer, mine, manual[student.id])
         report, changed = graded(best, manual[student.id]) if best else (None, [])
         result.append(Standing(student, mine, best, report, changed))
     return result

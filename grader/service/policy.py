@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from grader.service.course import LatePolicy, Offer
@@ -52,15 +52,19 @@ def penalty_factor(late: LatePolicy, late_seconds: float) -> float:
     return max(0.0, 1.0 - math.ceil(late_seconds / DAY_S) * late.penalty_per_day)
 
 
-def counted_score(offer: Offer, row: SubmissionRow) -> float:
-    return round((row.score or 0.0) * penalty_factor(offer.late, row.late_seconds), 6)
+def counted_score(offer: Offer, row: SubmissionRow, score: float | None = None) -> float:
+    """``row``'s score after the late penalty (``score``: with the manual points that apply to it)."""
+    raw = (row.score or 0.0) if score is None else score
+    return round(raw * penalty_factor(offer.late, row.late_seconds), 6)
 
 
-def counted(offer: Offer, rows: Sequence[SubmissionRow]) -> SubmissionRow | None:
-    """The graded submission that goes to the gradebook: the last, or the best after penalties."""
+def counted(offer: Offer, rows: Sequence[SubmissionRow],
+            worth: Callable[[SubmissionRow], float] | None = None) -> SubmissionRow | None:
+    """The graded submission that goes to the gradebook: the last, or the best after penalties
+    (``worth``: a row's score with the manual points that apply to it; else the automatic one)."""
     graded = [r for r in rows if r.report_json is not None]
     if not graded:
         return None
     if offer.counts == "last":
         return max(graded, key=lambda r: r.id)
-    return max(graded, key=lambda r: (counted_score(offer, r), r.id))
+    return max(graded, key=lambda r: (counted_score(offer, r, worth(r) if worth else None), r.id))

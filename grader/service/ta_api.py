@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from grader.service.auth import TA
 from grader.service.course import Offer
 from grader.service.db import JobRow, Regrade, Student, SubmissionRow, reading, transaction
-from grader.service.grades import export_reports, score_of, standings, submissions_of
+from grader.service.grades import (
+    counted_of,
+    export_reports,
+    manual_by_student,
+    score_of,
+    standings,
+    submissions_of,
+)
 from grader.service.library import (
     BATCH_WRITERS,
     OVERRIDES_CSV,
@@ -26,7 +33,6 @@ from grader.service.library import (
 )
 from grader.service.manual import Key, check_answers, stamped, upsert
 from grader.service.models import Applied, ClassRow, QueueEntry, RegradeStarted, RowId
-from grader.service.policy import counted
 from grader.service.regrade import RegradeResult, regrade_result, start_regrade
 from grader.service.state import Service, service
 from grader.service.upload import FORM_LIMIT
@@ -76,7 +82,8 @@ def store_points(session: Session, offer: Offer, sheet: Sheet, text: str,
     table = submissions_of(session, sheet.id)
     graded = sorted(s for s, rows in table.items() if any(r.report_json is not None for r in rows))
     rows = overrides_of_text(sheet, text, OVERRIDES_CSV, graded)
-    scored = {o.student: counted(offer, table[o.student]) for o in rows}
+    manual = manual_by_student(session, sheet.id)
+    scored = {o.student: counted_of(offer, table[o.student], manual[o.student]) for o in rows}
     found = stamped(sheet.id, rows, scored)
     check_answers(found, shown or {})
     upsert(session, found)
