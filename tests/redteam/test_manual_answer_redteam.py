@@ -171,6 +171,7 @@ def test_a_review_page_read_before_the_student_resubmits_scores_the_answer_the_t
     assert _feedback_check(course, second)["status"] == "pending"
 
 
+@pytest.mark.xfail(strict=True, reason="open: an overrides CSV carries no answer digest (README, Service)")
 def test_a_batch_review_csv_uploaded_after_a_resubmission_scores_the_new_answer(course_of: Any) -> None:
     """Severity: medium. The overrides CSV of ``grader review`` names no submission or answer: uploaded
     to the service, each row is stamped with whatever submission counts at upload time. A TA who reviewed
