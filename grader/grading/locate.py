@@ -8,6 +8,8 @@ could have typed them). A script is ``not_a_notebook``: its source is shown whol
 
 Everything is bounded (text per block, blocks and image bytes per point, bytes per report), so a
 notebook of 100k cells, 10k images or 50 MB of output makes a report of a few MB at most.
+Each point's ``digest`` (grader.grading.answers) is taken of the full sources it shows, before any
+bound, so that a TA's score follows what the student wrote, not what fitted in the report.
 Where a stray tag goes: a tag naming no point of the sheet is flagged on the manual point located
 nearest before it (else the first), and its cell is shown there too.
 """
@@ -20,13 +22,14 @@ import itertools
 import json
 import re
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any
 
-from grader.grading import headings
+from grader.grading import answers, headings
+from grader.grading.answers import Cell, Hashes, read_cells
 from grader.report.located import Located, LocatedBlock
 from grader.sandbox.job import CellError, CellOutput, CellOutputs, RunResult
 from grader.sheet import Sheet
@@ -52,13 +55,6 @@ class _Room:
 
 
 @dataclass
-class Cell:
-    kind: str
-    source: str
-    tags: list[str]
-
-
-@dataclass
 class _Blocks:
     room: _Room
     blocks: list[LocatedBlock] = field(default_factory=list)
@@ -74,27 +70,6 @@ class _Blocks:
         self.blocks.append(block)
         self.room.left -= size
         self.images += len(block.png_base64 or "")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return "".join(v for v in value if isinstance(v, str))
-    return value if isinstance(value, str) else ""
-
-
-def read_cells(notebook: Any) -> list[Cell] | None:
-    """The cells of a notebook's JSON, whatever their shape (None: it has no list of cells)."""
-    raw = notebook.get("cells") if isinstance(notebook, dict) else None
-    if not isinstance(raw, list):
-        return None
-    cells = []
-    for c in raw:
-        c = c if isinstance(c, dict) else {}
-        meta = c.get("metadata")
-        tags = meta.get("tags") if isinstance(meta, dict) else None
-        cells.append(Cell(str(c.get("cell_type", "")), _text(c.get("source")),
-                           [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []))
-    return cells
 
 
 @dataclass(frozen=True)
@@ -161,7 +136,7 @@ def output_blocks(index: int, run: RunView) -> list[LocatedBlock]:
 
 
 def _cell_blocks(out: _Blocks, index: int, cell: Cell, run: RunView, text: str | None = None) -> None:
-    """One cell as blocks: its markdown (or a slice of it), or its code and what it showed."""
+    """One cell as blocks: its markdown (or ``text``, a slice of it), or its code and what it showed."""
     body, cut = bounded(cell.source if text is None else text)
     if cell.kind != "code":
         if body.strip():
@@ -172,7 +147,8 @@ def _cell_blocks(out: _Blocks, index: int, cell: Cell, run: RunView, text: str |
         out.add(block)
 
 
-def _by_tag(check: ManualCheck, cells: list[Cell], run: RunView, room: _Room) -> Located | None:
+def _by_tag(check: ManualCheck, cells: list[Cell], run: RunView, room: _Room,
+            hashes: Hashes) -> Located | None:
     tag = TAG + check.answer
     tagged = [i for i, c in enumerate(cells) if tag in c.tags]
     if not tagged:
@@ -188,44 +164,55 @@ def _by_tag(check: ManualCheck, cells: list[Cell], run: RunView, room: _Room) ->
             flags.append(f"{len(same)} {kind} cells carry the tag {tag} (cells {numbers}): all are shown")
     where = f"cell {tagged[0] + 1}" if len(tagged) == 1 else f"{len(tagged)} cells"
     return Located(how="tag", detail=f"{where} tagged {tag}", blocks=out.blocks, flags=flags,
-                   omitted=out.omitted)
+                   omitted=out.omitted, digest=hashes.digest((i, None) for i in tagged))
 
 
 def _by_heading(check: ManualCheck, cells: list[Cell], found: Sequence[headings.Heading], run: RunView,
-                room: _Room) -> Located | None:
+                room: _Room, hashes: Hashes) -> Located | None:
     if check.locate is None:
         return None
     start, renamed = headings.find(found, check.locate.heading)
     if start is None:
         return None
     end = headings.section_end(found, start)
-    stop = (end.cell, end.line) if end else (len(cells), 0)
+    section = list(_section(cells, start, (end.cell, end.line) if end else (len(cells), 0)))
     out = _Blocks(room)
-    for i in range(start.cell, min(stop[0] + 1, len(cells))):
+    for i, text in section:
         if len(out.blocks) >= MAX_BLOCKS:
             out.omitted += 1  # counted per cell past the bound: the loop stays short
-            break
-        lines = cells[i].source.split("\n") if cells[i].kind != "code" else None
-        first = start.line if i == start.cell else 0
-        last = stop[1] if i == stop[0] else None
-        text = "\n".join(lines[first:last]) if lines is not None else None
-        if cells[i].kind == "code" and i == stop[0]:
             break
         _cell_blocks(out, i, cells[i], run, text)
     title = start.title.strip()[:200]
     flags = [f"no heading starts with “{check.locate.heading}”: shown under the heading “{title}”, "
              "which mentions it (renamed?)"] if renamed else []
     return Located(how="heading", detail=f"the cells under the heading “{title}” (cell {start.cell + 1})",
-                   blocks=out.blocks, flags=flags, omitted=out.omitted)
+                   blocks=out.blocks, flags=flags, omitted=out.omitted,
+                   digest=hashes.digest(section))
 
 
-def _not_located(check: ManualCheck, found: Sequence[headings.Heading]) -> Located:
+def _section(cells: list[Cell], start: headings.Heading,
+             stop: tuple[int, int]) -> Iterator[tuple[int, str | None]]:
+    """Each cell from the heading ``start`` to ``stop`` (cell, line): (index, None) for a whole cell,
+    (index, its lines within the section) for the markdown cell of either heading."""
+    for i in range(start.cell, min(stop[0] + 1, len(cells))):
+        if cells[i].kind == "code":
+            if i == stop[0]:
+                return
+            yield i, None
+            continue
+        first = start.line if i == start.cell else 0
+        last = stop[1] if i == stop[0] else None
+        yield i, "\n".join(cells[i].source.split("\n")[first:last]) if first or last is not None else None
+
+
+def _not_located(check: ManualCheck, found: Sequence[headings.Heading], everything: str) -> Located:
+    """Not found: the TA reads the whole notebook, so its digest is ``everything``'s, all the cells'."""
     tried = f"no cell is tagged {TAG}{check.answer}"
     if check.locate is not None:
         titles = [f"“{h.title.strip()[:60]}”" for h in found if h.level < headings.BOLD_LEVEL]
         seen = "; ".join(titles[:12])
         tried += f" and no heading names “{check.locate.heading}” (headings: {seen or 'none'})"
-    return Located(how="not_located", detail=tried + ": see the whole notebook")
+    return Located(how="not_located", detail=tried + ": see the whole notebook", digest=everything)
 
 
 def locate_notebook(checks: Sequence[ManualCheck], notebook: Any, run: RunView,
@@ -245,15 +232,18 @@ def _locate_cells(checks: Sequence[ManualCheck], cells: list[Cell] | None, run: 
             found.extend(headings.scan(i, cell.source))
     names = {*known, *(c.answer for c in checks)}
     room, handout = _Room(), any(t[len(TAG):] in names for c in cells for t in c.tags if t.startswith(TAG))
+    hashes = Hashes(cells)
+    everything = cache(partial(hashes.digest, [(i, None) for i in range(len(cells))]))  # only if needed
     located: dict[str, Located] = {}
     for check in checks:
-        by_tag = _by_tag(check, cells, run, room)
-        result = by_tag or _by_heading(check, cells, found, run, room) or _not_located(check, found)
+        by_tag = _by_tag(check, cells, run, room, hashes)
+        result = (by_tag or _by_heading(check, cells, found, run, room, hashes)
+                  or _not_located(check, found, everything()))
         if by_tag is None and handout and result.how == "heading":
             lost = f"no cell carries the tag {TAG}{check.answer}, which the handout had: found by heading"
             result = result.model_copy(update={"flags": [*result.flags, lost]})
         located[check.answer] = result
-    return _stray_tags(located, cells, run, room, names)
+    return _stray_tags(located, cells, run, room, names, hashes)
 
 
 def _first_cell(located: Located) -> int:
@@ -261,7 +251,7 @@ def _first_cell(located: Located) -> int:
 
 
 def _stray_tags(located: dict[str, Located], cells: list[Cell], run: RunView, room: _Room,
-                known: set[str]) -> dict[str, Located]:
+                known: set[str], hashes: Hashes) -> dict[str, Located]:
     """A tag naming no point: flagged (and its cell shown) on the point located nearest before it."""
     if not located:
         return located
@@ -276,8 +266,9 @@ def _stray_tags(located: dict[str, Located], cells: list[Cell], run: RunView, ro
         _cell_blocks(out, i, cells[i], run)
         flag = (f"cell {i + 1} is tagged {tag[:80]!r}, which names no point of this sheet: "
                 "shown here, the point located nearest before it")
+        digest = hashes.extended(point.digest, i)
         located[name] = point.model_copy(update={"blocks": out.blocks, "omitted": point.omitted + out.omitted,
-                                                 "flags": [*point.flags, flag]})
+                                                 "flags": [*point.flags, flag], "digest": digest})
     return located
 
 
@@ -285,8 +276,9 @@ def locate_script(checks: Sequence[ManualCheck], source: str) -> dict[str, Locat
     """A script has no cells to tag and no markdown: its whole source, bounded, for every point."""
     body, cut = bounded(source)
     block = LocatedBlock(kind="code", cell=1, text=body, truncated=cut)
-    detail = "a script, not a notebook: its whole source is shown"
-    return {c.answer: Located(how="not_a_notebook", detail=detail, blocks=[block]) for c in checks}
+    detail, digest = "a script, not a notebook: its whole source is shown", answers.script_digest(source)
+    return {c.answer: Located(how="not_a_notebook", detail=detail, blocks=[block], digest=digest)
+            for c in checks}
 
 
 def locate_file(sheet: Sheet, graded: GradedFile, run: RunResult) -> dict[str, Located]:

@@ -34,13 +34,20 @@ class Located(Frozen):
     flags: list[str] = Field(default_factory=list,
                              description="what the TA should know: two cells claim the point, …")
     omitted: int = Field(0, ge=0, description="blocks left out to keep the report bounded")
+    digest: str = Field("", description=(
+        "sha256 of the full sources of the Markdown and code cells shown for the point, before any "
+        "size bound (not located: of the whole notebook; a script: of its source). Not of outputs or "
+        "figures: they follow from the code, and a regrade may draw them again with other bytes. "
+        "Empty in reports made before it was recorded"))
 
 
 def answer_digest(located: Located | None) -> str:
-    """A hash of what the student wrote for the point: its Markdown and code blocks (text and cut).
-    Not its outputs and figures: they follow from the code, and a regrade may draw them again with
-    other bytes (unseeded data, another library version), which is no new answer. Not how it was
-    found, its cell numbers or the notes aside either. Not located: the hash of no blocks."""
+    """A hash of what the student wrote for the point: ``located.digest``, taken when it was located.
+    A report stored before that field existed: the hash of its Markdown and code blocks (text and cut),
+    not its outputs and figures, how it was found, its cell numbers or the notes aside; None: the hash
+    of no blocks."""
+    if located is not None and located.digest:
+        return located.digest
     written = [b for b in (located.blocks if located else []) if b.kind in ("markdown", "code")]
     blocks = [b.model_dump(include={"kind", "text", "truncated"}) for b in written]
     text = json.dumps(blocks, sort_keys=True, separators=(",", ":"))
