@@ -36,7 +36,8 @@ def test_review_lists_every_manual_point_of_every_student(graded):
     manual = [c for _, c in sheet.spec.checks() if c.kind == "manual"]
     students = len(list((GOLDEN / "inf264-ex4").glob("*.json")))
     assert len(rows) == students * len(manual) and {r["points"] for r in rows} == {""}
-    assert rows[0].keys() == {"student", "task", "point", "max_points", "points", "comment"}
+    assert rows[0].keys() == {"student", "task", "point", "max_points", "points", "comment", "answer"}
+    assert all(len(r["answer"]) == 64 for r in rows)  # the digest of the answer each row scores
 
 
 def test_applied_points_reach_report_feedback_and_gradebook(graded):

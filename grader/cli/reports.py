@@ -76,13 +76,17 @@ def _serve(spec: Sheet, out: Path, anonymous: bool, apply: bool, host: str, port
 def apply_overrides_cmd(sheet: Annotated[str, typer.Argument(help="sheet id or folder")],
                         out: Annotated[Path, typer.Argument(help="the folder `grader grade` wrote")],
                         file: Annotated[Path, typer.Argument(help="the filled overrides CSV")]) -> None:
-    """Merge a TA's manual points and comments into every report and the gradebook (no re-run)."""
-    from grader.report.overrides import apply_overrides
+    """Merge a TA's manual points and comments into every report and the gradebook (no re-run).
+    A row scored for another answer than the report's (its ``answer`` column) is not applied: told."""
+    from grader.report.overrides import applied_overrides
 
     with errors():
-        merged = apply_overrides(load_sheet(sheet), out, file)
-    pending = sum(r.pending_points > 0 for r in merged)
-    typer.echo(f"merged into {len(merged)} reports; {pending} still have manual points pending")
+        applied = applied_overrides(load_sheet(sheet), out, file)
+    for o in applied.changed:
+        typer.echo(plain(f"not applied: {o.student} {o.task} {o.point}: the answer changed since it was "
+                         f"scored (score it again: grader review {sheet} {out})"))
+    pending = sum(r.pending_points > 0 for r in applied.reports)
+    typer.echo(f"merged into {len(applied.reports)} reports; {pending} still have manual points pending")
 
 
 @app.command("gradescope-bundle")

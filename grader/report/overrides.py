@@ -4,6 +4,10 @@
 ``apply_overrides`` validates the whole file first (unknown students or points, points outside
 0…max are errors naming every offending row), then updates each report and rebuilds the batch
 files. Nothing is re-run; a row whose ``points`` cell is empty leaves that point pending.
+
+Each row records the answer it was scored for (``answer``: :func:`answer_digest` of it; empty or
+no such column, as in older files: not recorded). A row applies to a report only if its answer is
+that report's answer to the point, so a score never lands on an answer handed in since.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.grading.batch import previous_report
 from grader.report import CheckResult, ScoreReport, TaskResult, pending_points
+from grader.report.located import answer_digest
 from grader.report.textsafe import csv_cell, csv_value
 from grader.report.writers import write_batch, write_student
 from grader.report.writers.atomic import write_text
@@ -25,7 +31,8 @@ from grader.report.writers.gradebook_csv import number
 from grader.sheet import Sheet, SheetError
 
 _ROUNDING = 5e-4
-COLUMNS = ["student", "task", "point", "max_points", "points", "comment"]
+COLUMNS = ["student", "task", "point", "max_points", "points", "comment", "answer"]
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,25 @@ class Override:
     point: str
     points: float
     comment: str
+    answer: str | None = None  # the digest of the answer scored; None: not recorded (applies to any)
+
+
+@dataclass(frozen=True)
+class Applied:
+    reports: list[ScoreReport]  # every report, the rows that apply merged
+    changed: list[Override]  # the rows not applied: scored for an answer the student changed since
+
+
+def answer_of(report: ScoreReport, task: str, point: str) -> str:
+    """The hash of the report's answer to a manual point (not located, or no such point: no blocks)."""
+    located = next((c.located for t in report.tasks if t.id == task for c in t.checks
+                    if c.kind == "manual" and c.answer == point), None)
+    return answer_digest(located)
+
+
+def applies(o: Override, report: ScoreReport) -> bool:
+    """Whether the row scores ``report``'s answer: the one it was given for, or any when not recorded."""
+    return o.answer is None or o.answer == answer_of(report, o.task, o.point)
 
 
 def graded_reports(out: Path) -> dict[str, ScoreReport]:
@@ -57,7 +83,8 @@ def review_template(sheet: Sheet, out: Path) -> str:
                 if check.kind == "manual":
                     scored = check.status != "pending"
                     rows.append([student, task.id, check.answer, number(check.max_score),
-                                 number(check.score) if scored else "", check.details.hint or ""])
+                                 number(check.score) if scored else "", check.details.hint or "",
+                                 answer_digest(check.located)])
     return overrides_text(rows)
 
 
@@ -72,7 +99,8 @@ def overrides_text(rows: Iterable[Sequence[str]]) -> str:
 
 
 def read_row(row: dict[str, str | None]) -> dict[str, str]:
-    """A row of an overrides CSV as written before :func:`overrides_text` kept it from being a formula."""
+    """A row of an overrides CSV as written before :func:`overrides_text` kept it from being a formula
+    (a column the file lacks, as ``answer`` in older files: empty)."""
     return {c: csv_value(row.get(c) or "") for c in COLUMNS}
 
 
@@ -143,8 +171,11 @@ def parse_overrides(sheet: Sheet, lines: Iterable[str], name: str, students: Seq
             points = manual[key]
         if not 0 <= points <= manual[key]:
             problems.append(f"{where}: points {points:g} outside 0…{number(manual[key])}")
+        answer = row["answer"].strip().lower() or None
+        if answer is not None and not _DIGEST.fullmatch(answer):
+            problems.append(f"{where}: answer {row['answer']!r} is not an answer's digest (64 hex digits)")
         rows.append(Override(row["student"], row["task"], row["point"], points,
-                             (row.get("comment") or "").strip()))
+                             row["comment"].strip(), answer))
     if problems:
         raise SheetError("overrides not applied: " + "; ".join(problems))
     return rows
@@ -160,8 +191,9 @@ def _scored(check: CheckResult, o: Override) -> CheckResult:
 
 
 def merge(report: ScoreReport, overrides: Sequence[Override]) -> ScoreReport:
-    """The report with the TA's points in place of pending (or earlier) manual scores."""
-    by_point = {(o.task, o.point): o for o in overrides if o.student == report.student}
+    """The report with the TA's points in place of pending (or earlier) manual scores: the rows
+    given for its answers (:func:`applies`); a row for an answer changed since is left out."""
+    by_point = {(o.task, o.point): o for o in overrides if o.student == report.student and applies(o, report)}
     tasks = []
     for task in report.tasks:
         checks = [_scored(c, by_point[(task.id, c.answer)])
@@ -172,11 +204,17 @@ def merge(report: ScoreReport, overrides: Sequence[Override]) -> ScoreReport:
                                      "pending_points": pending_points(tasks)})
 
 
-def apply_overrides(sheet: Sheet, out: Path, path: Path) -> list[ScoreReport]:
+def applied_overrides(sheet: Sheet, out: Path, path: Path) -> Applied:
+    """Merge the CSV at ``path`` into OUT's reports and batch files; the rows left out are told."""
     reports = graded_reports(out)
     overrides = read_overrides(sheet, path, list(reports))
     merged = [merge(r, overrides) for r in reports.values()]
     for report in merged:
         write_student(report, out / report.student)
     write_batch(Batch(sheet, merged), out)
-    return merged
+    return Applied(merged, [o for o in overrides if not applies(o, reports[o.student])])
+
+
+def apply_overrides(sheet: Sheet, out: Path, path: Path) -> list[ScoreReport]:
+    """:func:`applied_overrides`' reports."""
+    return applied_overrides(sheet, out, path).reports

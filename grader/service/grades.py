@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from grader.service.course import Offer
 from grader.service.db import ManualPoint, Student, SubmissionRow
 from grader.service.library import Override, ScoreReport, merge
-from grader.service.manual import Scored, applying
+from grader.service.manual import Scored, changed_of
 from grader.service.policy import counted, penalty_factor
 
 
@@ -36,8 +36,8 @@ def overrides(session: Session, sheet_id: str, student_id: str | None = None) ->
     query = select(ManualPoint).where(ManualPoint.sheet_id == sheet_id)
     if student_id is not None:
         query = query.where(ManualPoint.student_id == student_id)
-    return [Scored(m.student_id, m.task, m.point, m.points, m.comment, m.submission_id, m.answer_sha256)
-            for m in session.scalars(query)]
+    return [Scored(m.student_id, m.task, m.point, m.points, m.comment, answer=m.answer_sha256,
+                   submission=m.submission_id) for m in session.scalars(query)]
 
 
 def graded(row: SubmissionRow, manual: list[Override]) -> tuple[ScoreReport | None, list[Scored]]:
@@ -45,8 +45,7 @@ def graded(row: SubmissionRow, manual: list[Override]) -> tuple[ScoreReport | No
     if row.report_json is None:
         return None, []
     report = ScoreReport.model_validate_json(row.report_json)
-    applies, changed = applying(report, manual)
-    return merge(report, applies), changed
+    return merge(report, manual), changed_of(report, manual)
 
 
 def report_of(row: SubmissionRow, manual: list[Override]) -> ScoreReport | None:

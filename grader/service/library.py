@@ -13,7 +13,7 @@ from grader.grading.unzip import UnsafeArchive, safe_extract
 from grader.report import CellErrorInfo, CheckResult, ScoreReport
 from grader.report.format_view import ShownCheck, ShownRun, format_view, report_rows, shown_run
 from grader.report.located import answer_digest
-from grader.report.overrides import Override, merge, overrides_of_text, overrides_text
+from grader.report.overrides import Override, answer_of, applies, merge, overrides_of_text, overrides_text
 from grader.report.overrides import decoded as decoded_overrides
 from grader.report.review.form import Saving, form_rows, posted, refusal
 from grader.report.review.pages import OVERRIDES as OVERRIDES_CSV
@@ -38,9 +38,10 @@ __all__ = [
     "BATCH_WRITERS", "MARKS", "OVERRIDES_CSV", "STUDENT_WRITERS", "Batch", "CellErrorInfo", "CheckResult",
     "DaskBackend", "Diagnosis", "Earlier", "Graded", "GradingProcess", "Override", "Plan", "PointView",
     "ProcessRunner", "Runner", "SandboxUnavailable", "Saving", "ScoreReport", "Sheet", "SheetError",
-    "SheetLock", "ShownCheck", "ShownRun", "Submission", "UnsafeArchive", "answer_digest", "choose_runner",
-    "csv_cell", "decoded_overrides", "diagnose", "feedback_html", "form_rows", "format_validation_error",
-    "format_view", "grade_submission", "load_sheet", "located_html", "merge", "number", "one_line",
-    "overrides_of_text", "overrides_text", "posted", "pseudonym", "pts", "ready_lock", "received", "refusal",
-    "remove_tree", "render_report_json", "report_rows", "safe_extract", "shown_run", "staleness", "views_of",
+    "SheetLock", "ShownCheck", "ShownRun", "Submission", "UnsafeArchive", "answer_digest", "answer_of",
+    "applies", "choose_runner", "csv_cell", "decoded_overrides", "diagnose", "feedback_html", "form_rows",
+    "format_validation_error", "format_view", "grade_submission", "load_sheet", "located_html", "merge",
+    "number", "one_line", "overrides_of_text", "overrides_text", "posted", "pseudonym", "pts", "ready_lock",
+    "received", "refusal", "remove_tree", "render_report_json", "report_rows", "safe_extract", "shown_run",
+    "staleness", "views_of",
 ]

@@ -1,10 +1,11 @@
 """TAs' manual scores: a score belongs to the answer it was given for.
 
 A score is stored with the submission the TA scored (the one that counted then) and the hash of
-its answer to the point (:func:`answer_digest`). It applies to a submission whose answer to the
-point hashes the same, or to any when stored before answers were recorded (no hash). A score of an
-answer the student changed since is not applied: the point is pending again, and the TA pages
-offer that score for the new answer (:func:`earlier_of`).
+its answer to the point (:func:`answer_digest`); a row of an uploaded overrides CSV that records
+its answer is stored with that one, what the TA read. It applies to a submission whose answer to
+the point hashes the same, or to any when stored before answers were recorded (no hash): the rule
+of ``merge`` (``applies``). A score of an answer the student changed since is not applied: the
+point is pending again, and the TA pages offer that score for the new answer (:func:`earlier_of`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from grader.service.db import ManualPoint, SubmissionRow
-from grader.service.library import Earlier, Override, ScoreReport, SheetError, answer_digest, number
+from grader.service.library import Earlier, Override, ScoreReport, SheetError, answer_of, applies, number
 
 Key = tuple[str, str, str]  # student, task, point
 _UNIQUE = ("sheet_id", "student_id", "task", "point")  # ManualPoint's unique key
@@ -29,45 +30,52 @@ class AnswerChanged(SheetError):
 
 @dataclass(frozen=True)
 class Scored(Override):
-    """A stored score, with the answer it was given for (None: stored before answers were recorded)."""
+    """A stored score, with the submission it was given on (``answer``: None when stored before
+    answers were recorded)."""
 
     submission: int | None = None
-    answer_sha256: str | None = None
 
 
-def answer_of(report: ScoreReport, task: str, point: str) -> str:
-    """The hash of the report's answer to a manual point (not located, or no such point: no blocks)."""
-    located = next((c.located for t in report.tasks if t.id == task for c in t.checks
-                    if c.kind == "manual" and c.answer == point), None)
-    return answer_digest(located)
-
-
-def applying(report: ScoreReport, manual: Sequence[Override]) -> tuple[list[Override], list[Scored]]:
-    """The scores that apply to ``report``'s answers, and those given for an answer changed since."""
-    applies: list[Override] = []
-    changed: list[Scored] = []
-    for o in manual:
-        if isinstance(o, Scored) and o.answer_sha256 is not None \
-                and o.answer_sha256 != answer_of(report, o.task, o.point):
-            changed.append(o)
-        else:
-            applies.append(o)
-    return applies, changed
+def changed_of(report: ScoreReport, manual: Sequence[Override]) -> list[Scored]:
+    """The stored scores ``merge`` leaves out of ``report``: given for an answer changed since."""
+    return [o for o in manual if isinstance(o, Scored) and not applies(o, report)]
 
 
 def stamped(sheet_id: str, rows: Sequence[Override],
+            submissions: Mapping[str, Sequence[SubmissionRow]],
             scored: Mapping[str, SubmissionRow | None]) -> list[ManualPoint]:
-    """The rows to store, each with the answer it scores: in its student's counted submission
-    (``scored``: student → that submission, its report read once for all of its points)."""
-    reports = {s: (r.id, ScoreReport.model_validate_json(r.report_json))
-               for s, r in scored.items() if r is not None and r.report_json is not None}
+    """The rows to store, each with the answer it scores: the one it records (a CSV of ``grader
+    review``: what the TA read) on the latest of its student's ``submissions`` that holds it (None:
+    none), else its student's answer in the counted submission (``scored``: student → that one)."""
+    reports = _Reports()
     found = []
     for o in rows:
-        submission, report = reports.get(o.student, (None, None))
+        counted = scored.get(o.student)
+        answer = reports.answer(counted, o) if counted is not None else None
+        submission = counted if answer is not None and o.answer in (None, answer) else None
+        if submission is None and o.answer is not None:
+            submission = next((r for r in reversed(submissions.get(o.student, []))
+                               if reports.answer(r, o) == o.answer), None)
         found.append(ManualPoint(sheet_id=sheet_id, student_id=o.student, task=o.task, point=o.point,
-                                 points=o.points, comment=o.comment, submission_id=submission,
-                                 answer_sha256=answer_of(report, o.task, o.point) if report else None))
+                                 points=o.points, comment=o.comment,
+                                 submission_id=submission.id if submission is not None else None,
+                                 answer_sha256=o.answer or answer))
     return found
+
+
+class _Reports:
+    """Submissions' reports, each read once for all the points asked of it."""
+
+    def __init__(self) -> None:
+        self._read: dict[int, ScoreReport | None] = {}
+
+    def answer(self, row: SubmissionRow, o: Override) -> str | None:
+        """The digest of ``row``'s answer to ``o``'s point (None: not graded)."""
+        if row.id not in self._read:
+            self._read[row.id] = ScoreReport.model_validate_json(row.report_json) \
+                if row.report_json is not None else None
+        report = self._read[row.id]
+        return answer_of(report, o.task, o.point) if report is not None else None
 
 
 def check_answers(rows: Sequence[ManualPoint], shown: Mapping[Key, str]) -> None:

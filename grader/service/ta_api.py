@@ -75,8 +75,10 @@ def queue(_: TA, svc: Svc) -> list[QueueEntry]:
 def store_points(session: Session, offer: Offer, sheet: Sheet, text: str,
                  shown: Mapping[Key, str] | None = None) -> int:
     """The rows of the overrides CSV ``text``, checked as ``grader apply-overrides`` checks the
-    file, then stored (SheetError: none stored), each with the answer it scores: the student's
-    counted submission and its answer to the point (a score applies to that answer only).
+    file, then stored (SheetError: none stored), each with the answer it scores: the one the row
+    records (its ``answer`` column: what the TA read, flagged and not applied when the student
+    changed it since), else the student's counted submission's answer to the point (a score
+    applies to that answer only).
     ``shown``: the digests of the answers the TA read; a row for another answer is refused
     (AnswerChanged: none stored)."""
     table = submissions_of(session, sheet.id)
@@ -84,7 +86,7 @@ def store_points(session: Session, offer: Offer, sheet: Sheet, text: str,
     rows = overrides_of_text(sheet, text, OVERRIDES_CSV, graded)
     manual = manual_by_student(session, sheet.id)
     scored = {o.student: counted_of(offer, table[o.student], manual[o.student]) for o in rows}
-    found = stamped(sheet.id, rows, scored)
+    found = stamped(sheet.id, rows, table, scored)
     check_answers(found, shown or {})
     upsert(session, found)
     return len(rows)
@@ -92,8 +94,9 @@ def store_points(session: Session, offer: Offer, sheet: Sheet, text: str,
 
 @router.post("/sheets/{sheet_id}/manual-points", response_model=Applied)
 def manual_points(sheet_id: str, file: UploadFile, _: TA, svc: Svc) -> Applied:
-    """The overrides CSV of ``grader review`` (student, task, point, max_points, points, comment),
-    checked as ``grader apply-overrides`` checks it: every bad line named, nothing applied then."""
+    """The overrides CSV of ``grader review`` (student, task, point, max_points, points, comment,
+    answer; a file without ``answer`` scores the answers counted now), checked as ``grader
+    apply-overrides`` checks it: every bad line named, nothing applied then."""
     offer, sheet = _offered(svc, sheet_id)
     data = file.file.read(_MAX_CSV + 1)
     if len(data) > _MAX_CSV:  # cut short, it would apply some rows and silently drop the rest

@@ -108,7 +108,8 @@ def form_rows(view: PointView, form: Form) -> Saving:
             elif current not in (shown, typed):
                 conflicts.append(_conflict(view.names[student], shown, current, typed))
             else:
-                rows.append([student, p.task, p.label, p.max_text, *typed])
+                shown_answer = digests.get(student, answer.digest if answer else "")
+                rows.append([student, p.task, p.label, p.max_text, *typed, shown_answer])
     return Saving(rows, conflicts)
 
 

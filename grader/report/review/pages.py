@@ -88,12 +88,13 @@ def views_of(sheet: Sheet, reports: Mapping[str, ScoreReport], names: dict[str, 
 
 
 def point_views(sheet: Sheet, out: Path, anonymous: bool = False, served: bool = False) -> list[PointView]:
-    """The views of OUT: scores from the reports, then from OUT/overrides.csv (saved, not applied)."""
+    """The views of OUT: scores from the reports, then from OUT/overrides.csv (saved, not applied,
+    for the answers the reports hold)."""
     reports = graded_reports(out)
     secret = secret_of(out / FOLDER) if anonymous else b""
     names = {s: pseudonym(secret, s) if anonymous else s for s in reports}
     return views_of(sheet, reports, names, lambda s: _link(out, s, names[s], anonymous, served),
-                    saved_rows(out / OVERRIDES), anonymous)
+                    saved_rows(out / OVERRIDES, reports), anonymous)
 
 
 @cache
@@ -106,10 +107,11 @@ def _script() -> tuple[Markup, str]:
 
 def _data(view: PointView, served: bool) -> dict[str, object]:
     """What the Save as CSV button needs: the CSV names students, so an anonymous page (no ids in
-    it) has no button and no ids here."""
+    it) has no button and no ids here; each row records the digest of the answer shown."""
     p = view.point
+    groups = {} if view.hidden else {g.id: [[a.student, a.digest] for a in g.answers] for g in view.groups}
     return {"columns": COLUMNS, "task": p.task, "point": p.label, "max": p.max_text, "file": f"{p.slug}.csv",
-            "groups": {} if view.hidden else {g.id: g.students for g in view.groups}, "served": served}
+            "groups": groups, "served": served}
 
 
 def render_point(view: PointView, *, token: str = "", notice: str = "", problem: str = "") -> str:

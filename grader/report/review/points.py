@@ -1,7 +1,8 @@
 """The manual points of a sheet and every student's answer to one of them, as the review pages show.
 
 A point's current score comes from the reports (``apply-overrides`` put it there) unless
-``OUT/overrides.csv`` holds a newer filled row for it (saved from a review page, not applied yet).
+``OUT/overrides.csv`` holds a newer filled row for it (saved from a review page, not applied yet)
+given for the answer the report holds (a row of an answer changed since would not be applied).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from grader.report import ScoreReport
 from grader.report.located import Located, answer_digest
-from grader.report.overrides import read_rows
+from grader.report.overrides import answer_of, read_rows
 from grader.report.writers.gradebook_csv import number
 from grader.sheet import Sheet
 
@@ -96,10 +97,14 @@ def manual_points(sheet: Sheet) -> list[Point]:
     return found
 
 
-def saved_rows(path: Path) -> dict[Key, tuple[str, str]]:
-    """The filled rows of an overrides CSV: (student, task, point) → (points, comment)."""
+def saved_rows(path: Path, reports: Mapping[str, ScoreReport] | None = None) -> dict[Key, tuple[str, str]]:
+    """The filled rows of an overrides CSV: (student, task, point) → (points, comment); with
+    ``reports``, only those given for the answer the student's report holds (or any: not recorded)."""
+    def current(r: dict[str, str]) -> bool:
+        given, report = r["answer"].strip().lower(), (reports or {}).get(r["student"])
+        return not given or report is None or given == answer_of(report, r["task"], r["point"])
     return {(r["student"], r["task"], r["point"]): (r["points"].strip(), r["comment"].strip())
-            for r in read_rows(path) if r["points"].strip()}
+            for r in read_rows(path) if r["points"].strip() and current(r)}
 
 
 def answers_of(point: Point, reports: Mapping[str, ScoreReport], saved: Mapping[Key, tuple[str, str]],

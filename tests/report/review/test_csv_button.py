@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from grader.report import ScoreReport
-from grader.report.located import Located, LocatedBlock
+from grader.report.located import Located, LocatedBlock, answer_digest
 from grader.report.overrides import apply_overrides, overrides_text
 from grader.report.review.pages import point_views, write_review
 from tests.report.review.conftest import tagged
@@ -52,9 +52,9 @@ def test_the_csv_button_writes_what_apply_overrides_reads(browser: Any, graded) 
     got = Path(download.value.path()).read_text(encoding="utf-8")
     assert download.value.suggested_filename == "1.1-1.1-a-to-e.csv"
     comment = '(b) missing, "see" =SUM(1)\nline two'
-    students = [a.student for a in view.answers]
     scores = {"alice": ("0.75", comment), "bob": ("0.75", comment), "carol_wrong_gradient": ("0", "")}
-    assert got == overrides_text([[s, "1.1", "1.1-a-to-e", "1", *scores.get(s, ("", ""))] for s in students])
+    assert got == overrides_text([[a.student, "1.1", "1.1-a-to-e", "1", *scores.get(a.student, ("", "")),
+                                   answer_digest(a.located)] for a in view.answers])
     assert problems == []  # no script but the page's own ran (CSP), no error
     path = out / "overrides-1.1.csv"
     path.write_text(got, encoding="utf-8")

@@ -10,6 +10,7 @@ from pathlib import Path
 from markupsafe import escape
 
 from grader.report import ScoreReport
+from grader.report.located import answer_digest
 from grader.report.review.pages import point_views, write_review
 from grader.report.review.points import manual_points
 from tests.report.review.conftest import GOLDEN, tagged, with_located
@@ -38,9 +39,10 @@ def test_a_page_per_manual_point_with_rubric_answers_and_progress(graded) -> Non
     assert first.students == ["alice", "bob"] and "2 students gave this answer" in page
     assert 'href="../alice/submission.html"' in page and "../bob/submission.html" not in page
     assert 'step="0.25"' in page and 'max="1"' in page
-    assert _data(page) == {"columns": ["student", "task", "point", "max_points", "points", "comment"],
-                           "task": "1.1", "point": "1.1-a-to-e", "max": "1", "file": "1.1-1.1-a-to-e.csv",
-                           "groups": {g.id: g.students for g in views[0].groups}, "served": False}
+    members = {g.id: [[a.student, answer_digest(a.located)] for a in g.answers] for g in views[0].groups}
+    columns = ["student", "task", "point", "max_points", "points", "comment", "answer"]
+    assert _data(page) == {"columns": columns, "task": "1.1", "point": "1.1-a-to-e", "max": "1",
+                           "file": "1.1-1.1-a-to-e.csv", "groups": members, "served": False}
     index = (out / "review" / "index.html").read_text()
     assert "0 of 28 scored." in index and 'href="1.4-1.4-c.html"' in index
 
@@ -87,7 +89,8 @@ def test_hostile_student_ids_and_sheet_labels_stay_text(graded, tmp_path: Path) 
     page = (out / "review" / "1.1-1.1-a-to-e.html").read_text()
     assert HOSTILE not in page and str(escape(HOSTILE)) in page
     assert "<svg" not in page and page.count("<script") == 2  # the data and the page's own script
-    assert any(HOSTILE in students for students in _data(page)["groups"].values())  # type: ignore[attr-defined]
+    assert any(member[0] == HOSTILE for members in _data(page)["groups"].values()  # type: ignore[attr-defined]
+               for member in members)
 
 
 def test_point_file_names_are_safe_and_distinct(graded) -> None:
