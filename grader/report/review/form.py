@@ -8,11 +8,12 @@ of ids, or of pseudonyms on an anonymous page: :meth:`PointView.student` maps th
 A page can be stale (another TA, another tab saved since it was rendered, the student handed in
 again): a student whose score is no longer what the page showed, or whose answer is not the one
 it showed, is a conflict, not saved (the newer score stays) and named to the TA; the other
-students of the same save are saved. ``shown-<group>`` is ``[points, comment]``, and on the
-service's pages ``[points, comment, digests]``: each member's ``answer_digest`` in the order of
-``students-<group>`` (the batch's pages have none: their reports do not change under them). A
-form without ``shown-`` fields is taken to have shown no score: it can fill an empty score, never
-overwrite one.
+students of the same save are saved. ``shown-<group>`` is ``[points, comment, digests]``: each
+member's ``answer_digest`` in the order of ``students-<group>`` (``[points, comment]`` from a page
+rendered before digests were recorded: not checked; a regrade into OUT changes a batch's answers
+too). A form without ``shown-`` fields is taken to have shown no score: it can fill an empty
+score, never overwrite one. Each row records the answer it scores (the overrides CSV's
+``answer``): the one the page showed, else the one read now.
 """
 
 from __future__ import annotations
