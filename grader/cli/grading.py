@@ -57,10 +57,10 @@ def grade(
         result = _batch(spec, submissions, out, runner, chosen, force=force, quiet=quiet)
     reports = result.reports
     if overrides is not None:
-        from grader.report.overrides import apply_overrides
+        from grader.cli.reports import merged_overrides
 
         with errors():
-            reports = apply_overrides(spec, out, overrides)
+            reports = merged_overrides(spec, sheet, out, overrides)
         typer.echo(f"Manual points from {overrides} merged into {len(reports)} reports.")
     if junit is not None:
         from grader.report.junit import render_reports

@@ -78,15 +78,21 @@ def apply_overrides_cmd(sheet: Annotated[str, typer.Argument(help="sheet id or f
                         file: Annotated[Path, typer.Argument(help="the filled overrides CSV")]) -> None:
     """Merge a TA's manual points and comments into every report and the gradebook (no re-run).
     A row scored for another answer than the report's (its ``answer`` column) is not applied: told."""
+    with errors():
+        reports = merged_overrides(load_sheet(sheet), sheet, out, file)
+    pending = sum(r.pending_points > 0 for r in reports)
+    typer.echo(f"merged into {len(reports)} reports; {pending} still have manual points pending")
+
+
+def merged_overrides(spec: Sheet, sheet: str, out: Path, file: Path) -> list[ScoreReport]:
+    """The CSV merged into OUT; each row left out because its answer changed since is told."""
     from grader.report.overrides import applied_overrides
 
-    with errors():
-        applied = applied_overrides(load_sheet(sheet), out, file)
+    applied = applied_overrides(spec, out, file)
     for o in applied.changed:
         typer.echo(plain(f"not applied: {o.student} {o.task} {o.point}: the answer changed since it was "
                          f"scored (score it again: grader review {sheet} {out})"))
-    pending = sum(r.pending_points > 0 for r in applied.reports)
-    typer.echo(f"merged into {len(applied.reports)} reports; {pending} still have manual points pending")
+    return applied.reports
 
 
 @app.command("gradescope-bundle")

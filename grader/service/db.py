@@ -112,8 +112,9 @@ class ManualPoint(Base):
     point: Mapped[str] = mapped_column(String(100))
     points: Mapped[float] = mapped_column(Float)
     comment: Mapped[str] = mapped_column(Text)
-    # The answer the score was given for: the counted submission then, and answer_digest of its
-    # answer to the point (NULL: stored before answers were recorded, applies to any answer)
+    # The answer the score was given for: answer_digest of it (NULL: stored before answers were
+    # recorded, applies to any answer) and the submission holding it (the counted one when scored
+    # in the pages; for a CSV row naming its answer, one that holds it; NULL: none does)
     submission_id: Mapped[int | None] = mapped_column(Integer)
     answer_sha256: Mapped[str | None] = mapped_column(String(64))
 
