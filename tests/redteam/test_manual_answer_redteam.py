@@ -11,7 +11,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,11 @@ from grader.report.overrides import merge
 from grader.sandbox.job import CellOutput
 from grader.sandbox.process import ProcessRunner
 from grader.service import admin, ta_api
-from grader.service.db import SubmissionRow, make_engine, transaction, upgrade
+from grader.service.db import make_engine, transaction, upgrade
 from grader.service.state import open_service
 from tests.redteam.test_locate_redteam import code, md, nb, point
 from tests.report.review.conftest import tagged, with_located
-from tests.service.conftest import offer, write_course
+from tests.service.conftest import offer, store_graded, write_course
 from tests.service.postgres import create_database, start_postgres
 from tests.service.test_manual_follow_answer import (
     BASE,
@@ -193,15 +192,7 @@ def test_a_batch_review_csv_uploaded_after_a_resubmission_scores_the_new_answer(
 
 
 def _submit_report(course: Course, report: ScoreReport) -> int:
-    now = datetime.now(timezone.utc)
-    with transaction(course.svc.factory) as session:
-        row = SubmissionRow(student_id=report.student, sheet_id="inf264-ex4", filename="a.py",
-                            sha256="0" * 64, size=1, created_at=now, status="done",
-                            report_json=report.model_dump_json(), score=report.score,
-                            max_score=report.max_score, graded_at=now)
-        session.add(row)
-        session.flush()
-        return row.id
+    return store_graded(course.svc.factory, report)
 
 
 def test_counts_best_picks_by_the_automatic_score_and_drops_a_better_scored_attempt(course_of: Any) -> None:

@@ -9,7 +9,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,10 @@ from grader.report.located import Located, LocatedBlock, answer_digest
 from grader.sandbox.process import ProcessRunner
 from grader.service import admin
 from grader.service.app import create_app
-from grader.service.db import ManualPoint, SubmissionRow, _alembic, make_engine, reading, transaction
+from grader.service.db import ManualPoint, _alembic, make_engine, reading, transaction
 from grader.service.state import Service, open_service
 from tests.report.review.conftest import GOLDEN, tagged, with_located
-from tests.service.conftest import EXAMPLES, offer, upload, wait_done, write_course
+from tests.service.conftest import EXAMPLES, offer, store_graded, upload, wait_done, write_course
 from tests.service.postgres import create_database
 
 HOSTILE = "<script>alert(1)</script>"
@@ -52,14 +51,7 @@ class Course:
         """A graded submission whose answer to 1.1-a-to-e is ``answer`` (the other points: one text)."""
         report = with_located(BASE.model_copy(update={"student": student}),
                               lambda _s, c: answer if c.answer == POINT[1] else tagged("other"))
-        now = datetime.now(timezone.utc)
-        with transaction(self.svc.factory) as session:
-            row = SubmissionRow(student_id=student, sheet_id="inf264-ex4", filename="a.py", sha256="0" * 64,
-                                size=1, created_at=now, status="done", report_json=report.model_dump_json(),
-                                score=report.score, max_score=report.max_score, graded_at=now)
-            session.add(row)
-            session.flush()
-            return row.id
+        return store_graded(self.svc.factory, report)
 
     def table(self) -> dict[str, Any]:
         return {r["student"]: r for r in self.client("ta").get("/api/ta/sheets/inf264-ex4/class").json()}

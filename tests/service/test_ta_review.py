@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,9 @@ from grader.report.located import Located
 from grader.sandbox.process import ProcessRunner
 from grader.service import admin
 from grader.service.app import create_app
-from grader.service.db import SubmissionRow, transaction
 from grader.service.state import Service, open_service
 from tests.report.review.conftest import GOLDEN, tagged, with_located
-from tests.service.conftest import offer, write_course
+from tests.service.conftest import offer, store_graded, write_course
 
 HOSTILE = "<script>alert(1)</script>"
 ROSTER = ("id,name,email\nalice,Alice A,a@example.org\nbob,Bob B,b@example.org\n"
@@ -47,15 +45,7 @@ class Course:
 def _graded(svc: Service, student: str, answer: Located) -> int:
     report = ScoreReport.model_validate_json((GOLDEN / "alice.json").read_text())
     report = with_located(report.model_copy(update={"student": student}), lambda _s, _c: answer)
-    now = datetime.now(timezone.utc)
-    with transaction(svc.factory) as session:
-        row = SubmissionRow(student_id=student, sheet_id="inf264-ex4", filename=f"{student}.py",
-                            sha256="0" * 64, size=1, created_at=now, status="done",
-                            report_json=report.model_dump_json(), score=report.score,
-                            max_score=report.max_score, graded_at=now)
-        session.add(row)
-        session.flush()
-        return row.id
+    return store_graded(svc.factory, report, f"{student}.py")
 
 
 @pytest.fixture
