@@ -225,7 +225,7 @@ def locate_notebook(checks: Sequence[ManualCheck], notebook: Any, run: RunView,
 def _locate_cells(checks: Sequence[ManualCheck], cells: list[Cell] | None, run: RunView,
                   known: Sequence[str]) -> dict[str, Located]:
     if cells is None:
-        return {c.answer: Located(how="not_located", detail="the notebook could not be read") for c in checks}
+        return _unreadable(checks)
     found: list[headings.Heading] = []
     for i, cell in enumerate(cells):
         if cell.kind == "markdown" and len(found) < headings.MAX_HEADINGS:
@@ -289,5 +289,12 @@ def locate_file(sheet: Sheet, graded: GradedFile, run: RunResult) -> dict[str, L
     content = graded.content
     if isinstance(content, str):
         return locate_script(checks, content)
+    if content is None:  # the TA reads the file as it is: two unreadable files are two answers
+        return _unreadable(checks, answers.script_digest(graded.path.read_bytes().decode("utf-8", "replace")))
     return _locate_cells(checks, content, RunView.of(run.outputs, run.cell_errors),
                          known=sheet.spec.answer_names())
+
+
+def _unreadable(checks: Sequence[ManualCheck], digest: str = "") -> dict[str, Located]:
+    return {c.answer: Located(how="not_located", detail="the notebook could not be read", digest=digest)
+            for c in checks}

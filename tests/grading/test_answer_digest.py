@@ -82,3 +82,20 @@ def test_an_nbformat_3_notebook_is_read_as_the_harness_runs_it(tmp_path: Path) -
 def test_a_notebook_nbformat_cannot_upgrade_is_unreadable_not_an_error() -> None:
     located = _located({"nbformat": 3, "worksheets": "none"})
     assert (located.how, located.detail) == ("not_located", "the notebook could not be read")
+
+
+def test_two_unreadable_notebooks_are_two_answers(tmp_path: Path) -> None:
+    """The TA reads an unreadable file as it is: a score given on one does not carry to another."""
+    from grader.grading.locate import locate_file
+    from grader.sheet import load_sheet
+
+    sheet = load_sheet("inf264-ex4")
+    digests = []
+    files = ("{not json: 1.1 (a) re-init", "{not json: 1.1 (a) no idea", "{not json: 1.1 (a) no idea")
+    for i, text in enumerate(files):
+        path = tmp_path / f"{i}.ipynb"
+        path.write_text(text)
+        located = locate_file(sheet, GradedFile(path), RunResult(status="invalid_submission"))
+        assert {loc.detail for loc in located.values()} == {"the notebook could not be read"}
+        digests.append(answer_digest(next(iter(located.values()))))
+    assert digests[0] != digests[1] == digests[2] != answer_digest(None)
