@@ -41,7 +41,15 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
     code = [(i, c.get("source", "")) for i, c in enumerate(cells) if c.get("cell_type") == "code"]
     if len(code) > max_cells:
         return [], f"the notebook has {len(code)} code cells; the limit is {max_cells}"
-    return [(i, "".join(s) if isinstance(s, list) else str(s)) for i, s in code], ""
+    bad = next((i for i, s in code if not _is_text(s)), None)
+    if bad is not None:  # Jupyter itself refuses such a file: say so, do not crash on it
+        return [], f"the file is not a readable Jupyter notebook: cell {bad + 1}'s source is not text"
+    return [(i, "".join(s) if isinstance(s, list) else s) for i, s in code], ""
+
+
+def _is_text(source: Any) -> bool:
+    """A cell's source as nbformat writes it: a string, or a list of strings (its lines)."""
+    return isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))
 
 
 def _upgraded(nb: dict[str, Any]) -> Any:

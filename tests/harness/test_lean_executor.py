@@ -76,6 +76,9 @@ def test_lean_notebook_errors_timeouts_magics_and_figures(tmp_path):
     (b"{not json", "not a readable Jupyter notebook"),
     (b'{"cells": 3}', "it has no list of cells"),
     (b'{"cells": ["x = 1"]}', "some of its cells are not cells"),
+    (b'{"cells": [{"cell_type": "markdown"}, {"cell_type": "code", "source": ["x = 1\\n", 42]}]}',
+     "cell 2's source is not text"),
+    (b'{"cells": [{"cell_type": "code", "source": null}]}', "cell 1's source is not text"),
     (json.dumps({"cells": [{"cell_type": "code", "source": "x = 1"}] * 60}).encode(), "60 code cells"),
 ])
 def test_lean_rejects_unreadable_notebooks_with_the_reason(tmp_path, content, reason):
