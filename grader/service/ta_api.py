@@ -85,7 +85,7 @@ def store_points(session: Session, offer: Offer, sheet: Sheet, text: str,
     graded = sorted(s for s, rows in table.items() if any(r.report_json is not None for r in rows))
     rows = overrides_of_text(sheet, text, OVERRIDES_CSV, graded)
     manual = manual_by_student(session, sheet.id)
-    scored = {o.student: counted_of(offer, table[o.student], manual[o.student]) for o in rows}
+    scored = {s: counted_of(offer, table[s], manual[s]) for s in {o.student for o in rows}}
     found = stamped(sheet.id, rows, table, scored)
     check_answers(found, shown or {})
     upsert(session, found)

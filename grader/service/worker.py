@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from grader.service import jobs
 from grader.service.course import Course
-from grader.service.db import SubmissionRow, now, transaction
+from grader.service.db import SubmissionRow, now, reading
 from grader.service.dispatch import Dispatch, ProcessDispatch
 from grader.service.library import (
     Plan,
@@ -168,7 +168,7 @@ class WorkerPool:
         """Before the first job: the sheet most likely to come next (the one submitted to last,
         else the first sheet open now), so the first report is quick too."""
         try:
-            with transaction(self.grading.factory) as session:
+            with reading(self.grading.factory) as session:
                 newest = select(SubmissionRow.sheet_id).order_by(SubmissionRow.id.desc()).limit(1)
                 last = session.scalar(newest)
         except Exception:  # the database is down: the loop's first claim says so

@@ -113,10 +113,10 @@ async def save(sheet_id: str, slug: str, request: Request, who: TAPage, svc: Svc
     async with request.form(max_files=0, max_fields=_MAX_FIELDS) as data:
         form = {k: v for k, v in data.items() if isinstance(v, str)}
     require_csrf(who, form.get("csrf", ""))
-    view = await run_in_threadpool(_view, svc, sheet_id, slug, anonymous)
     try:
         saving = await run_in_threadpool(_save, svc, sheet_id, slug, anonymous, form)
-    except SheetError as exc:
+    except SheetError as exc:  # nothing was stored: the page as it is, with what was typed
+        view = await run_in_threadpool(_view, svc, sheet_id, slug, anonymous)
         return _page(request, who, sheet_id, posted(view, form), anonymous, error=str(exc), status=422)
     if saving.conflicts:  # the page as it is now, the newer scores in its boxes
         now = await run_in_threadpool(_view, svc, sheet_id, slug, anonymous)
