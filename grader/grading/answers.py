@@ -11,10 +11,11 @@ hashed once however many points show it, so the work is the notebook's size at m
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from grader.harness.cells import as_v4
 
 
 @dataclass
@@ -30,20 +31,9 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _upgraded(notebook: dict[str, Any]) -> Any:
-    """A version 3 notebook as version 4 (as the harness reads it), or unchanged if nbformat cannot."""
-    import nbformat  # only for these old files: the usual notebook does not pay for the import
-
-    try:
-        return nbformat.reads(json.dumps(notebook), as_version=4)  # type: ignore[no-untyped-call]
-    except Exception:  # nbformat raises several types; the notebook is then one with no cells
-        return notebook
-
-
 def read_cells(notebook: Any) -> list[Cell] | None:
     """The cells of a notebook's JSON, whatever their shape (None: it has no list of cells)."""
-    if isinstance(notebook, dict) and notebook.get("nbformat") == 3:
-        notebook = _upgraded(notebook)
+    notebook = as_v4(notebook)  # as the harness runs it: the cell numbers are the run's
     raw = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(raw, list):
         return None

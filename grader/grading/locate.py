@@ -75,18 +75,22 @@ class _Blocks:
 @dataclass(frozen=True)
 class GradedFile:
     """The submission's file as it was graded, read and parsed at most once on the host however
-    many pages show it (the located answers, the notebook as it ran)."""
+    many pages show it (the located answers, the notebook as it ran). Both its text and its cells
+    are kept while that one submission is graded (an unreadable notebook is hashed from its text)."""
 
     path: Path
 
     @cached_property
+    def text(self) -> str:
+        return self.path.read_bytes().decode("utf-8", errors="replace")
+
+    @cached_property
     def content(self) -> str | list[Cell] | None:
         """A script's source; a notebook's cells (None: it is not a readable notebook)."""
-        text = self.path.read_bytes().decode("utf-8", errors="replace")
         if self.path.suffix != ".ipynb":
-            return text
+            return self.text
         try:
-            return read_cells(json.loads(text))
+            return read_cells(json.loads(self.text))
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
             return None
 
@@ -290,7 +294,7 @@ def locate_file(sheet: Sheet, graded: GradedFile, run: RunResult) -> dict[str, L
     if isinstance(content, str):
         return locate_script(checks, content)
     if content is None:  # the TA reads the file as it is: two unreadable files are two answers
-        return _unreadable(checks, answers.script_digest(graded.path.read_bytes().decode("utf-8", "replace")))
+        return _unreadable(checks, answers.script_digest(graded.text))
     return _locate_cells(checks, content, RunView.of(run.outputs, run.cell_errors),
                          known=sheet.spec.answer_names())
 

@@ -161,3 +161,16 @@ def split_script(source: str) -> list[tuple[int, str]]:
     lines = source.splitlines(keepends=True)
     bounds = [*sorted(set(starts)), len(lines)]
     return [(a, "".join(lines[a:b])) for a, b in itertools.pairwise(bounds) if "".join(lines[a:b]).strip()]
+
+
+def as_v4(notebook: Any) -> Any:
+    """An IPython 2/3 notebook (nbformat 3, cells in worksheets) as version 4, as nbclient reads it;
+    any other JSON unchanged, and a version 3 one nbformat cannot read too (it then has no cells)."""
+    if not (isinstance(notebook, dict) and notebook.get("nbformat") == 3):
+        return notebook
+    import nbformat  # only for these old files: the usual notebook does not pay for the import
+
+    try:
+        return nbformat.reads(json.dumps(notebook), as_version=4)
+    except Exception:  # nbformat raises several types; the caller then says what is missing
+        return notebook

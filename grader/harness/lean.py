@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import extract
-from cells import CappedText, CellTimeout, OutputLog, cell_error, time_limit, timeout_error
+from cells import CappedText, CellTimeout, OutputLog, as_v4, cell_error, time_limit, timeout_error
 
 
 def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
@@ -31,8 +31,7 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
         return [], f"the notebook is not UTF-8 text ({exc.reason} at byte {exc.start})"
     except ValueError as exc:
         return [], f"the file is not a readable Jupyter notebook: {str(exc)[:300]}"
-    if isinstance(nb, dict) and nb.get("nbformat") == 3:  # IPython 2/3's worksheets: read as nbclient does
-        nb = _upgraded(nb)
+    nb = as_v4(nb)
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
         return [], "the file is not a readable Jupyter notebook: it has no list of cells"
@@ -50,16 +49,6 @@ def read_cells(path: str, max_cells: int) -> tuple[list[tuple[int, str]], str]:
 def _is_text(source: Any) -> bool:
     """A cell's source as nbformat writes it: a string, or a list of strings (its lines)."""
     return isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))
-
-
-def _upgraded(nb: dict[str, Any]) -> Any:
-    """A version 3 notebook as version 4, or unchanged if it is not one nbformat can read."""
-    import nbformat  # only for these old files: it costs the fast path an import
-
-    try:
-        return nbformat.reads(json.dumps(nb), as_version=4)
-    except Exception:  # nbformat raises several types; the caller then says what is missing
-        return nb
 
 
 def _shell(errors: list[str], log: OutputLog) -> tuple[Any, Callable[[str], Any]]:
