@@ -16,7 +16,7 @@ from grader.service.course import Offer
 from grader.service.db import ManualPoint, Student, SubmissionRow
 from grader.service.library import Override, ScoreReport, merge
 from grader.service.manual import Scored, changed_of
-from grader.service.policy import counted, penalty_factor
+from grader.service.policy import counted, counted_score
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def score_of(offer: Offer, standing: Standing) -> float | None:
     """The counted score after manual points and the late penalty."""
     if standing.report is None or standing.counted is None:
         return None
-    return round(standing.report.score * penalty_factor(offer.late, standing.counted.late_seconds), 6)
+    return counted_score(offer, standing.counted, standing.report.score)
 
 
 def submissions_of(session: Session, sheet_id: str) -> dict[str, list[SubmissionRow]]:

@@ -30,7 +30,7 @@ from grader.service.pages.web import (
     render,
     require_csrf,
 )
-from grader.service.policy import penalty_factor
+from grader.service.policy import counted_score
 from grader.service.state import Service
 from grader.service.upload import KINDS
 
@@ -66,8 +66,8 @@ def _attempt(svc: Service, info: SubmissionInfo, row: SubmissionRow, manual: lis
     report = report_of(row, manual) if shown else None
     if report is None:
         return Attempt(info, None, None, counted)
-    factor = penalty_factor(svc.course.sheets[row.sheet_id][0].late, row.late_seconds)
-    return Attempt(info, round(report.score * factor, 6), report.max_score, counted)
+    offer = svc.course.sheets[row.sheet_id][0]
+    return Attempt(info, counted_score(offer, row, report.score), report.max_score, counted)
 
 
 def sheet_view(svc: Service, who: Principal, info: SheetInfo) -> SheetView:
