@@ -49,10 +49,10 @@ def leaked(answers: Mapping[str, Any], executed: ExecutedNotebook | None,
     for cell in executed.cells:
         searched = cell.kind == "code" or cell.cell - 1 in emptied
         text = "\n".join([cell.source] * searched + [o.text for o in cell.outputs])[:MAX_TEXT]
-        written = list(_written(text))
+        written, lowered = list(_written(text)), text.lower()
         for name in answers:
             if name not in found and (any(_near(w, numbers[name]) for w in written)
-                                      or (name in texts and texts[name] in text.lower())):
+                                      or (name in texts and texts[name] in lowered)):
                 found[name] = cell.cell
     return [f"{name!r} in cell {cell}" for name, cell in found.items()]
 
