@@ -8,15 +8,22 @@ import pytest
 
 from grader.grading.discover import (
     RESERVED_IDS,
+    Prepared,
     Submission,
     SubmissionProblem,
     choose_main,
     discover,
     discovery_warnings,
-    prepare,
+    prepare_files,
 )
 from grader.report.writers import BATCH_WRITERS
-from grader.sheet import load_sheet
+from grader.sheet import Sheet, load_sheet
+
+
+def prepare(sub: Submission, sheet: Sheet, workdir: Path) -> Prepared:
+    """The submission prepared by ``sheet``'s rules, as a grading run prepares it."""
+    return prepare_files(sub, workdir, sheet.spec.submission.filenames, sheet.spec.limits.max_unpacked_mib,
+                         sheet.data_files())
 
 
 @pytest.fixture

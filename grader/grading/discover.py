@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from grader.grading.unzip import UnsafeArchive, safe_extract
-from grader.sheet import Sheet, hash_tree
+from grader.sheet import hash_tree
 
 EntryKind = Literal["folder", "zip", "notebook", "script"]
 _SUFFIXES: dict[str, EntryKind] = {".zip": "zip", ".ipynb": "notebook", ".py": "script"}
@@ -203,15 +203,10 @@ def _strip(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cs") and ord(c) not in _BIDI)
 
 
-def prepare(sub: Submission, sheet: Sheet, workdir: Path) -> Prepared:
-    """Fill ``workdir`` (which must exist and be empty) and choose the file to run."""
-    return prepare_files(sub, workdir, sheet.spec.submission.filenames,
-                         sheet.spec.limits.max_unpacked_mib, sheet.data_files())
-
-
 def prepare_files(sub: Submission, workdir: Path, filenames: list[str], max_unpacked_mib: int,
                   data: list[Path]) -> Prepared:
-    """:func:`prepare` from the sheet's rules alone (``grader check`` has a public lock, no sheet)."""
+    """Fill ``workdir`` (which must exist and be empty) by the sheet's rules (``grader check`` has
+    them from a public lock, with no sheet) and choose the file to run."""
     if sub.kind is None:
         what = "not a folder, .zip, .ipynb or .py file" if sub.path.is_file() else \
             "not a regular file or folder"
